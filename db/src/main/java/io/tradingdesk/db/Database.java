@@ -1,0 +1,301 @@
+package io.tradingdesk.db;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tradingdesk.db.internal.ConnectionSource;
+import io.tradingdesk.db.internal.DirectSource;
+import io.tradingdesk.db.internal.JdbiSetup;
+import io.tradingdesk.db.internal.PhysicalConnections;
+import io.tradingdesk.db.internal.PoolMetrics;
+import io.tradingdesk.db.internal.PooledSource;
+import io.tradingdesk.db.internal.SqlErrors;
+import io.tradingdesk.db.internal.TrackedConnection;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.postgresql.jdbc.PgStatement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's one door to PostgreSQL: a connection pool (or, in direct mode, a connection per query), the query
+ * helpers of {@link Queries}, transactions with bounded retry, a health probe and pool statistics.
+ *
+ * <p>Create one per process with {@link #start}, share it between all threads, {@link #close} it on shutdown.
+ * Thread-safe. Every helper call borrows a connection for that call only, so no caller can leak one.
+ */
+public final class Database implements Queries, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    private final DbConfig config;
+    private final PoolMetrics metrics;
+    private final ConnectionSource source;
+    private final Jdbi jdbi;
+    private volatile boolean closed;
+
+    private Database(DbConfig config, PoolMetrics metrics, ConnectionSource source, Jdbi jdbi) {
+        this.config = config;
+        this.metrics = metrics;
+        this.source = source;
+        this.jdbi = jdbi;
+    }
+
+    /**
+     * Waits for the database (retrying with back-off up to {@code DB_START_TIMEOUT}), then opens the pool and
+     * registers its meters ({@code db.pool.*} and HikariCP's {@code hikaricp.connections.*}) in {@code registry}.
+     *
+     * @throws DatabaseUnavailableException when the database did not answer in time, or refused our credentials
+     */
+    public static Database start(DbConfig config, MeterRegistry registry) {
+        long started = System.nanoTime();
+        var metrics = new PoolMetrics(registry, config.applicationName());
+        var physical = new PhysicalConnections(config, metrics);
+        awaitDatabase(config, physical);
+        ConnectionSource source;
+        try {
+            source = config.poolMode() == PoolMode.POOLED
+                    ? new PooledSource(config, physical, metrics, registry)
+                    : new DirectSource(physical, metrics);
+        } catch (RuntimeException e) {
+            throw SqlErrors.translate(e);
+        }
+        metrics.gauge("db.pool.connections.total", source, ConnectionSource::total, "Physical connections open");
+        metrics.gauge("db.pool.connections.active", source, ConnectionSource::active, "Connections lent out");
+        metrics.gauge("db.pool.connections.idle", source, ConnectionSource::idle, "Connections in the pool");
+        metrics.gauge("db.pool.connections.waiting", source, ConnectionSource::waiting, "Callers waiting");
+        metrics.gauge("db.pool.connections.min", config, DbConfig::minPoolSize, "DB_MIN_POOL_SIZE");
+        metrics.gauge("db.pool.connections.max", config, DbConfig::maxPoolSize, "DB_MAX_POOL_SIZE");
+        var database = new Database(config, metrics, source, JdbiSetup.create(source, config.commandTimeout(),
+                new ObjectMapper()));
+        LOG.info("pool started: mode={}, size={}..{}, acquireTimeout={} ms, maxWaiting={}, at {} in {} ms",
+                config.poolMode().name().toLowerCase(), config.minPoolSize(), config.maxPoolSize(),
+                config.acquireTimeout().toMillis(), config.maxWaiting(), config.url().describe(),
+                (System.nanoTime() - started) / 1_000_000);
+        return database;
+    }
+
+    private static void awaitDatabase(DbConfig config, PhysicalConnections physical) {
+        long deadline = System.nanoTime() + config.startTimeout().toNanos();
+        long backoffMillis = 100;
+        while (true) {
+            try (Connection probe = physical.openUntracked()) {
+                return;
+            } catch (SQLException e) {
+                // Wrong credentials or a missing database will not fix themselves: say so now instead of waiting.
+                boolean transientFailure = SqlErrors.isConnectionFailure(e.getSQLState());
+                if (!transientFailure || System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
+                    throw new DatabaseUnavailableException("database at " + config.url().describe() + " not usable"
+                            + (transientFailure ? " within DB_START_TIMEOUT=" + config.startTimeout().toSeconds() + " s" : "")
+                            + ": " + SqlErrors.describe(e), e.getSQLState(), e);
+                }
+                LOG.info("waiting for the database at {}: {}; retrying in {} ms", config.url().describe(),
+                        SqlErrors.describe(e), backoffMillis);
+                sleep(backoffMillis);
+                backoffMillis = Math.min(backoffMillis * 2, 2_000);
+            }
+        }
+    }
+
+    public DbConfig config() {
+        return config;
+    }
+
+    @Override
+    public <T> Optional<T> fetchOne(String sql, Class<T> type, Object... args) {
+        return call(true, q -> q.fetchOne(sql, type, args));
+    }
+
+    @Override
+    public <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args) {
+        return call(true, q -> q.fetchOne(sql, reader, args));
+    }
+
+    @Override
+    public <T> List<T> fetchAll(String sql, Class<T> type, Object... args) {
+        return call(true, q -> q.fetchAll(sql, type, args));
+    }
+
+    @Override
+    public <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args) {
+        return call(true, q -> q.fetchAll(sql, reader, args));
+    }
+
+    @Override
+    public <T> Optional<T> fetchVal(String sql, Class<T> type, Object... args) {
+        return call(true, q -> q.fetchVal(sql, type, args));
+    }
+
+    @Override
+    public int execute(String sql, Object... args) {
+        return call(false, q -> q.execute(sql, args));
+    }
+
+    @Override
+    public int[] executeMany(String sql, List<Object[]> rows) {
+        return call(false, q -> q.executeMany(sql, rows));
+    }
+
+    @Override
+    public <T> Optional<T> executeReturning(String sql, Class<T> type, Object... args) {
+        return call(false, q -> q.executeReturning(sql, type, args));
+    }
+
+    @Override
+    public <T> Optional<T> executeReturning(String sql, RowReader<T> reader, Object... args) {
+        return call(false, q -> q.executeReturning(sql, reader, args));
+    }
+
+    /** {@link #transaction(Isolation, TransactionCallback)} at READ COMMITTED. */
+    public <T> T transaction(TransactionCallback<T> callback) {
+        return transaction(Isolation.READ_COMMITTED, callback);
+    }
+
+    /**
+     * Runs {@code callback} in one transaction on one connection: commits when it returns, rolls back when it throws
+     * (its exception then reaches the caller unchanged). A serialization failure or deadlock (40001, 40P01) rolls
+     * back and runs the callback again, up to {@code DB_TX_RETRIES} times with a short randomised back-off.
+     */
+    public <T> T transaction(Isolation isolation, TransactionCallback<T> callback) {
+        for (int attempt = 0; ; attempt++) {
+            Handle handle = open();
+            try {
+                return handle.inTransaction(h -> {
+                    if (isolation != Isolation.READ_COMMITTED) {
+                        // Transaction-scoped, never SET SESSION: nothing outlives this transaction on the connection.
+                        h.execute("SET TRANSACTION ISOLATION LEVEL " + isolation.sql);
+                    }
+                    return callback.run(new HandleQueries(h, metrics, config.slowQueryThreshold()));
+                });
+            } catch (DbException | JdbiException e) {
+                DbException failure = failed(handle, e);
+                if (SqlErrors.isRetryableTransactionFailure(failure.sqlState()) && attempt < config.transactionRetries()) {
+                    LOG.debug("transaction retry {} after SQLSTATE {}", attempt + 1, failure.sqlState());
+                    sleep(ThreadLocalRandom.current().nextLong(5, 20) << attempt);
+                    continue;
+                }
+                throw failure;
+            } finally {
+                handle.close();
+            }
+        }
+    }
+
+    /**
+     * Borrows a connection within {@code DB_HEALTH_TIMEOUT} (bypassing the waiting bound, so a probe never queues
+     * behind user traffic for longer than that) and runs {@code SELECT 1} under the same timeout. Never throws.
+     */
+    public HealthProbe probe() {
+        long start = System.nanoTime();
+        try {
+            Connection connection = source.acquire(config.healthTimeout());
+            try (Statement statement = connection.createStatement()) {
+                statement.unwrap(PgStatement.class).setQueryTimeoutMs(config.healthTimeout().toMillis());
+                statement.execute("SELECT 1");
+            } catch (SQLException e) {
+                markBroken(connection, e);
+                throw SqlErrors.translate(e);
+            } finally {
+                source.release(connection);
+            }
+            return new HealthProbe(true, millisSince(start), null);
+        } catch (DbException e) {
+            return new HealthProbe(false, millisSince(start), e.getMessage());
+        }
+    }
+
+    /** A snapshot of the pool's counters; cheap enough for every health request. */
+    public PoolStats stats() {
+        Map<String, Long> closedBy = metrics.closedByReason();
+        long retired = closedBy.get(PoolMetrics.MAX_LIFETIME) + closedBy.get(PoolMetrics.IDLE)
+                + closedBy.get(PoolMetrics.MAX_QUERIES);
+        double[] acquire = metrics.acquirePercentilesMillis();
+        return new PoolStats(config.poolMode().name().toLowerCase(), config.minPoolSize(), config.maxPoolSize(),
+                source.total(), source.active(), source.idle(), source.waiting(), metrics.refusedCount(),
+                metrics.acquireTimeouts(), metrics.acquisitions(), metrics.created(), metrics.closedTotal(), closedBy,
+                retired, metrics.queries(), metrics.reuseRate(), acquire[0], acquire[1], acquire[2]);
+    }
+
+    /** Waits up to {@code DB_SHUTDOWN_GRACE} for borrowed connections to come back, then closes them all. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        source.close(config.shutdownGrace());
+        LOG.info("pool closed: {} connections created, {} acquisitions, {} queries", metrics.created(),
+                metrics.acquisitions(), metrics.queries());
+    }
+
+    private <R> R call(boolean idempotentRead, Function<HandleQueries, R> work) {
+        for (int attempt = 1; ; attempt++) {
+            Handle handle = open();
+            try {
+                return work.apply(new HandleQueries(handle, metrics, config.slowQueryThreshold()));
+            } catch (DbException | JdbiException e) {
+                DbException failure = failed(handle, e);
+                // A read that met a dead connection is safe to repeat once; the dead one is evicted on release.
+                if (idempotentRead && attempt == 1 && failure instanceof DatabaseUnavailableException) {
+                    LOG.debug("retrying a read on a fresh connection after {}", failure.getMessage());
+                    continue;
+                }
+                throw failure;
+            } finally {
+                handle.close();
+            }
+        }
+    }
+
+    private Handle open() {
+        if (closed) {
+            throw new DatabaseUnavailableException("the database pool is closed", null, null);
+        }
+        try {
+            return jdbi.open();
+        } catch (RuntimeException e) {
+            throw SqlErrors.translate(e);
+        }
+    }
+
+    private DbException failed(Handle handle, RuntimeException e) {
+        DbException failure = SqlErrors.translate(e);
+        if (failure instanceof DatabaseUnavailableException) {
+            markBroken(handle.getConnection(), SqlErrors.sqlCause(e));
+        }
+        return failure;
+    }
+
+    private void markBroken(Connection connection, SQLException cause) {
+        TrackedConnection tracked = TrackedConnection.of(connection);
+        if (tracked != null) {
+            tracked.markBroken();
+        }
+        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
+            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
+            // likely gone as well, so replace them all rather than let each caller discover one.
+            source.evictAll();
+        }
+    }
+
+    private static double millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000.0;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DbException("interrupted while waiting", null, e);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.tradingdesk.db.internal;
+
+import io.tradingdesk.db.DbConfig;
+import io.tradingdesk.db.PoolMode;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Properties;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Opens physical connections with the pgjdbc settings that suit a pool, and keeps count of every connection opened
+ * and closed, with the reason each was closed. HikariCP gets its connections from here (as its DataSource), so the
+ * counts cover what HikariCP does on its own (max lifetime, idle timeout, broken connections) too.
+ *
+ * <p>Thread-safe.
+ */
+public final class PhysicalConnections implements DataSource {
+    private final org.postgresql.Driver driver = new org.postgresql.Driver();
+    private final String jdbcUrl;
+    private final Properties properties;
+    private final PoolMetrics metrics;
+    private final PoolMode mode;
+    private final long maxLifetimeNanos;
+    private final long idleTimeoutNanos;
+    private volatile boolean shuttingDown;
+    private volatile boolean evictionRequested;
+
+    public PhysicalConnections(DbConfig config, PoolMetrics metrics) {
+        this.jdbcUrl = config.url().jdbcUrl();
+        this.properties = driverProperties(config);
+        this.metrics = metrics;
+        this.mode = config.poolMode();
+        this.maxLifetimeNanos = config.maxLifetime().toNanos();
+        this.idleTimeoutNanos = config.maxInactiveConnectionLifetime().toNanos();
+    }
+
+    /**
+     * The pgjdbc properties of every connection. The one place to change how connections behave, PgBouncer included.
+     */
+    static Properties driverProperties(DbConfig config) {
+        var props = new Properties();
+        props.putAll(config.url().properties());
+        if (config.url().user() != null) {
+            props.setProperty("user", config.url().user());
+        }
+        if (config.url().password() != null) {
+            props.setProperty("password", config.url().password());
+        }
+        props.setProperty("ApplicationName", config.applicationName());
+        // Multi-row INSERT batches become one statement on the wire: executeMany of 5,000 bars is one round trip.
+        props.setProperty("reWriteBatchedInserts", "true");
+        // Behind PgBouncer in transaction mode a named server-side statement may land on another server session:
+        // threshold 0 keeps every statement unnamed. Otherwise the driver prepares after 5 uses, caching 512 per connection.
+        props.setProperty("prepareThreshold", config.pgbouncer() ? "0" : "5");
+        props.setProperty("preparedStatementCacheQueries", config.pgbouncer() ? "0" : "512");
+        props.setProperty("preparedStatementCacheSizeMiB", "8");
+        int connectSeconds = (int) Math.max(1, config.connectTimeout().toSeconds());
+        props.putIfAbsent("connectTimeout", Integer.toString(connectSeconds));
+        // pgjdbc reads without a deadline by default; a half-open socket would hang a pool thread forever
+        // (HikariCP#2186). The server cancels statements at DB_COMMAND_TIMEOUT, so allow that plus a margin.
+        long socketSeconds = config.commandTimeout().toSeconds() + 15;
+        props.setProperty("socketTimeout", Long.toString(Math.min(socketSeconds, Integer.MAX_VALUE)));
+        if (config.poolMode() == PoolMode.POOLED) {
+            // pgjdbc enforces loginTimeout with a helper thread per connect: fine for a pool that connects rarely,
+            // but it would add a thread start to every query in direct mode and skew the before/after comparison.
+            props.setProperty("loginTimeout", Integer.toString(connectSeconds));
+        }
+        props.setProperty("tcpKeepAlive", "true");
+        return props;
+    }
+
+    /** A connection outside the statistics, for the start-up wait and administrative work. */
+    public Connection openUntracked() throws SQLException {
+        Connection connection = driver.connect(jdbcUrl, properties);
+        if (connection == null) {
+            throw new SQLException("pgjdbc did not accept the URL", "08001");
+        }
+        return connection;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        Connection physical = openUntracked();
+        metrics.connectionCreated();
+        return TrackedConnection.wrap(physical, this);
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("credentials come from DATABASE_URL");
+    }
+
+    void closed(TrackedConnection connection) {
+        metrics.connectionClosed(reasonFor(connection));
+    }
+
+    private String reasonFor(TrackedConnection connection) {
+        if (connection.retireReason() != null) {
+            return connection.retireReason();
+        }
+        if (mode == PoolMode.DIRECT) {
+            return PoolMetrics.DIRECT;
+        }
+        if (shuttingDown) {
+            return PoolMetrics.SHUTDOWN;
+        }
+        if (connection.broken()) {
+            return PoolMetrics.BROKEN;
+        }
+        // HikariCP shortens each connection's lifetime by up to 2.5 % (its own jitter, so connections do not all
+        // retire together), and its housekeeper retires idle connections on a 30 s beat: allow for both.
+        if (maxLifetimeNanos > 0 && connection.ageNanos() >= maxLifetimeNanos * 97 / 100) {
+            return PoolMetrics.MAX_LIFETIME;
+        }
+        if (idleTimeoutNanos > 0 && connection.idleNanos() >= idleTimeoutNanos * 9 / 10) {
+            return PoolMetrics.IDLE;
+        }
+        if (evictionRequested) {
+            return PoolMetrics.EVICTED;
+        }
+        return PoolMetrics.BROKEN;
+    }
+
+    void shuttingDown() {
+        shuttingDown = true;
+    }
+
+    void evictionRequested() {
+        evictionRequested = true;
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        // HikariCP logs through SLF4J; nothing to do.
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        // Set through the driver properties instead, so every connection gets the same value.
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return Integer.parseInt(properties.getProperty("loginTimeout", "0"));
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper for " + iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+}

@@ -1,0 +1,177 @@
+package io.tradingdesk.db.internal;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tradingdesk.db.DbConfig;
+import io.tradingdesk.db.PoolExhaustedException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HikariCP underneath, plus what HikariCP does not do: a bound on how many callers may wait (HikariCP's queue is
+ * bounded only in time, HikariCP#580 and #2258), retirement after DB_MAX_QUERIES statements, and acquire timing.
+ * Thread-safe.
+ */
+public final class PooledSource implements ConnectionSource {
+    private static final Logger LOG = LoggerFactory.getLogger(PooledSource.class);
+
+    private final HikariPool pool;
+    private final PhysicalConnections physical;
+    private final PoolMetrics metrics;
+    private final DbConfig config;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger lent = new AtomicInteger();
+
+    public PooledSource(DbConfig config, PhysicalConnections physical, PoolMetrics metrics, MeterRegistry registry) {
+        this.config = config;
+        this.physical = physical;
+        this.metrics = metrics;
+        this.pool = new HikariPool(hikariConfig(config, physical, registry));
+    }
+
+    private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry) {
+        var hikari = new HikariConfig();
+        hikari.setPoolName(config.applicationName());
+        hikari.setDataSource(physical);
+        hikari.setMinimumIdle(config.minPoolSize());
+        hikari.setMaximumPoolSize(config.maxPoolSize());
+        hikari.setConnectionTimeout(config.acquireTimeout().toMillis());
+        hikari.setValidationTimeout(Math.min(config.acquireTimeout().toMillis(), 5_000));
+        hikari.setIdleTimeout(config.maxInactiveConnectionLifetime().toMillis());
+        hikari.setMaxLifetime(config.maxLifetime().toMillis());
+        hikari.setLeakDetectionThreshold(config.leakDetectionThreshold().toMillis());
+        hikari.setAutoCommit(true);
+        // Database.start has already waited for the database; if it vanished since, fail now rather than later.
+        hikari.setInitializationFailTimeout(1);
+        hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        return hikari;
+    }
+
+    @Override
+    public Connection acquire() {
+        int queued = waiting.incrementAndGet();
+        try {
+            if (queued > config.maxWaiting() && pool.getIdleConnections() == 0) {
+                metrics.refused();
+                throw new PoolExhaustedException(PoolExhaustedException.Reason.TOO_MANY_WAITING,
+                        "connection refused at once: " + (queued - 1) + " callers already waiting (DB_MAX_WAITING="
+                                + config.maxWaiting() + ", " + state() + ")", null);
+            }
+            return borrow(config.acquireTimeout().toMillis());
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    @Override
+    public Connection acquire(Duration timeout) {
+        return borrow(Math.max(250, timeout.toMillis()));
+    }
+
+    private Connection borrow(long timeoutMillis) {
+        long start = System.nanoTime();
+        try {
+            Connection connection = pool.getConnection(timeoutMillis);
+            metrics.acquired(System.nanoTime() - start);
+            lent.incrementAndGet();
+            return connection;
+        } catch (SQLException e) {
+            metrics.acquireTimedOut();
+            Throwable cause = e.getCause() instanceof SQLException last ? last : null;
+            if (cause != null && pool.getTotalConnections() == 0) {
+                // No connection at all and the last attempt to open one failed: the database is down.
+                throw SqlErrors.unavailable("database unreachable: no connection within " + timeoutMillis + " ms ("
+                        + state() + "), last connect error: " + SqlErrors.describe((SQLException) cause), cause);
+            }
+            throw new PoolExhaustedException(PoolExhaustedException.Reason.ACQUIRE_TIMEOUT,
+                    "no connection within " + timeoutMillis + " ms (" + state() + ")", e);
+        }
+    }
+
+    @Override
+    public void release(Connection connection) {
+        lent.decrementAndGet();
+        TrackedConnection tracked = TrackedConnection.of(connection);
+        if (tracked != null) {
+            tracked.returned();
+            if (config.maxQueries() > 0 && tracked.statements() >= config.maxQueries()) {
+                tracked.retire(PoolMetrics.MAX_QUERIES);
+            }
+            if (tracked.retireReason() != null || tracked.broken()) {
+                // Evicting while we still hold it closes the physical connection at once; the pool refills itself.
+                pool.evictConnection(connection);
+            }
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.debug("closing a pooled connection failed: {}", SqlErrors.describe(e));
+        }
+    }
+
+    @Override
+    public void evictAll() {
+        physical.evictionRequested();
+        pool.softEvictConnections();
+    }
+
+    @Override
+    public int total() {
+        return pool.getTotalConnections();
+    }
+
+    @Override
+    public int active() {
+        return pool.getActiveConnections();
+    }
+
+    @Override
+    public int idle() {
+        return pool.getIdleConnections();
+    }
+
+    @Override
+    public int waiting() {
+        return Math.max(0, pool.getThreadsAwaitingConnection());
+    }
+
+    /** Connections lent out by this source and not yet given back (HikariCP's active count lags a little). */
+    public int lent() {
+        return lent.get();
+    }
+
+    private String state() {
+        return "total=" + pool.getTotalConnections() + ", active=" + pool.getActiveConnections() + ", idle="
+                + pool.getIdleConnections() + ", waiting=" + waiting.get();
+    }
+
+    @Override
+    public void close(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (pool.getActiveConnections() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int stillLent = pool.getActiveConnections();
+        if (stillLent > 0) {
+            LOG.warn("closing the pool with {} connections still lent out after a {} ms grace period", stillLent,
+                    grace.toMillis());
+        }
+        physical.shuttingDown();
+        try {
+            pool.shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

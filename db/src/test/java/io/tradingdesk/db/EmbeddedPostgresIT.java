@@ -1,0 +1,150 @@
+package io.tradingdesk.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starts real PostgreSQL clusters; works as root too (PostgreSQL then runs as an unprivileged user). */
+class EmbeddedPostgresIT {
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    void startsInTemporaryDirectoryAndDeletesItOnClose() throws Exception {
+        Path data;
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            data = pg.dataDirectory();
+            assertThat(pg.isRunning()).isTrue();
+            assertThat(pg.host()).isEqualTo("127.0.0.1");
+            assertThat(pg.superuser()).isEqualTo("postgres");
+            assertThat(pg.port()).isPositive();
+            assertThat(pg.jdbcUrl("postgres")).isEqualTo("jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres");
+            assertThat(Files.isRegularFile(data.resolve("server.log"))).isTrue();
+
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null)) {
+                assertThat(queryString(c, "select version()")).contains("PostgreSQL");
+                assertThat(queryString(c, "show listen_addresses")).isEqualTo("127.0.0.1");
+            }
+
+            pg.createDatabase("orders");
+            pg.createDatabase("orders"); // idempotent
+            try (Connection c = connect(pg.jdbcUrl("orders"), null)) {
+                assertThat(queryString(c, "select current_database()")).isEqualTo("orders");
+            }
+        }
+        assertThat(data).doesNotExist();
+    }
+
+    @Test
+    void superuserPasswordRequiresScram() throws Exception {
+        String password = "s3cret-'quote\"-pw";
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .superuserPassword(password)
+                .serverSetting("max_connections", "42")
+                .start()) {
+            String url = pg.jdbcUrl("postgres");
+            assertThatThrownBy(() -> connect(url, null).close()).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> connect(url, "wrong").close())
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+            try (Connection c = connect(url, password)) {
+                assertThat(queryString(c, "show password_encryption")).isEqualTo("scram-sha-256");
+                assertThat(queryString(c, "show max_connections")).isEqualTo("42");
+                assertThat(queryString(c, "select rolpassword from pg_authid where rolname = 'postgres'"))
+                        .startsWith("SCRAM-SHA-256$");
+            }
+            pg.createDatabase("secured");
+            try (Connection c = connect(pg.jdbcUrl("secured"), password)) {
+                assertThat(queryString(c, "select current_database()")).isEqualTo("secured");
+            }
+        }
+    }
+
+    @Test
+    void stopThenStartAgainKeepsDataAndPort() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            int port = pg.port();
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null); Statement s = c.createStatement()) {
+                s.execute("create table trade (id int primary key, sym text)");
+                s.execute("insert into trade values (1, 'ACME')");
+            }
+
+            pg.stop();
+            assertThat(pg.isRunning()).isFalse();
+            pg.stop(); // idempotent
+            assertThatThrownBy(() -> connect(pg.jdbcUrl("postgres"), null).close()).isInstanceOf(SQLException.class);
+
+            pg.startAgain();
+            assertThat(pg.isRunning()).isTrue();
+            assertThat(pg.port()).isEqualTo(port);
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null)) {
+                assertThat(queryString(c, "select sym from trade where id = 1")).isEqualTo("ACME");
+            }
+        }
+    }
+
+    @Test
+    void persistentDataDirectorySurvivesCloseAndIsNotReinitialised() throws Exception {
+        // When the tests run as root, PostgreSQL runs as another user, which must be able to reach the directory.
+        Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path data = tempDir.resolve("cluster");
+
+        String systemId;
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().dataDirectory(data).start()) {
+            assertThat(pg.dataDirectory()).isEqualTo(data);
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null); Statement s = c.createStatement()) {
+                s.execute("create table kept (v text)");
+                s.execute("insert into kept values ('still here')");
+                systemId = queryString(c, "select system_identifier::text from pg_control_system()");
+            }
+        }
+        assertThat(data.resolve("PG_VERSION")).isRegularFile();
+
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().dataDirectory(data).start()) {
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null)) {
+                // same cluster (initdb would have generated a new system identifier), same rows
+                assertThat(queryString(c, "select system_identifier::text from pg_control_system()")).isEqualTo(systemId);
+                assertThat(queryString(c, "select v from kept")).isEqualTo("still here");
+            }
+        }
+        assertThat(data.resolve("PG_VERSION")).isRegularFile();
+    }
+
+    @Test
+    void rejectsSettingsItManages() {
+        assertThatThrownBy(() -> EmbeddedPostgres.builder().serverSetting("port", "5432"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddedPostgres.builder().serverSetting("bad name", "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Connection connect(String url, String password) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", "postgres");
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", "5");
+        return DriverManager.getConnection(url, props);
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+}
