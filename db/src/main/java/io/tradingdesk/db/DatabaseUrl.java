@@ -29,7 +29,8 @@ public record DatabaseUrl(String jdbcUrl, String user, String password, String d
                           Map<String, String> properties) {
 
     private static final String VARIABLE = "DATABASE_URL";
-    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(://[^:/@?#]*:)[^@/?#]*@");
+    // Up to the last '@' of the authority: parse() accepts a password with a raw '@', so the mask must cover all of it.
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(://[^:/@?#]*:)[^/?#]*@");
     private static final Pattern PARAM_PASSWORD = Pattern.compile("((?:^|[?&;])(?:password|sslpassword)=)[^&;]*",
             Pattern.CASE_INSENSITIVE);
     private static final String SOCKET_FACTORY = "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg";

@@ -45,6 +45,9 @@ public final class JdbiSetup {
         });
         jdbi.registerArgument(new JsonbArguments(json));
         jdbi.registerArgument(new InstantArguments());
+        // Jdbi binds String[] as varchar[] by default, and PostgreSQL has no text[] && varchar[] (nor @>, <@):
+        // filters such as "tags && ?" on a text[] column would fail with SQLSTATE 42883.
+        jdbi.registerArrayType(String.class, "text");
         jdbi.registerColumnMapper(JsonNode.class, jsonNodeMapper(json));
         jdbi.registerColumnMapper(Instant.class, (rs, column, ctx) -> {
             OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);

@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -18,6 +20,7 @@ import javax.sql.DataSource;
  * <p>Thread-safe.
  */
 public final class PhysicalConnections implements DataSource {
+    private static final long RECONNECT_BEAT_MILLIS = 100;
     private final org.postgresql.Driver driver = new org.postgresql.Driver();
     private final String jdbcUrl;
     private final Properties properties;
@@ -25,8 +28,11 @@ public final class PhysicalConnections implements DataSource {
     private final PoolMode mode;
     private final long maxLifetimeNanos;
     private final long idleTimeoutNanos;
+    // Open connections, so that an eviction marks exactly the connections that existed when it was asked for.
+    private final Set<TrackedConnection> open = ConcurrentHashMap.newKeySet();
+    private final long reconnectWindowNanos;
+    private volatile SQLException lastConnectFailure;
     private volatile boolean shuttingDown;
-    private volatile boolean evictionRequested;
 
     public PhysicalConnections(DbConfig config, PoolMetrics metrics) {
         this.jdbcUrl = config.url().jdbcUrl();
@@ -35,6 +41,7 @@ public final class PhysicalConnections implements DataSource {
         this.mode = config.poolMode();
         this.maxLifetimeNanos = config.maxLifetime().toNanos();
         this.idleTimeoutNanos = config.maxInactiveConnectionLifetime().toNanos();
+        this.reconnectWindowNanos = config.connectTimeout().toNanos();
     }
 
     /**
@@ -83,9 +90,47 @@ public final class PhysicalConnections implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection physical = openUntracked();
+        Connection physical = openRetrying();
         metrics.connectionCreated();
-        return TrackedConnection.wrap(physical, this);
+        Connection tracked = TrackedConnection.wrap(physical, this);
+        open.add(TrackedConnection.of(tracked));
+        return tracked;
+    }
+
+    /**
+     * In pooled mode only HikariCP's connection adder calls {@link #getConnection()}, and it backs off exponentially
+     * after every failed connect (10 ms doubling up to 5 s), so after a database restart the pool could stay empty for
+     * up to 5 s while the server already accepts connections. Retrying a refused connect here on a short beat, for
+     * up to DB_CONNECT_TIMEOUT, keeps HikariCP's failure count and back-off low: the pool refills within about
+     * {@value #RECONNECT_BEAT_MILLIS} ms of the server's return. Direct mode connects on the caller's thread: no retry.
+     */
+    private Connection openRetrying() throws SQLException {
+        long deadline = System.nanoTime() + reconnectWindowNanos;
+        while (true) {
+            try {
+                Connection connection = openUntracked();
+                lastConnectFailure = null;
+                return connection;
+            } catch (SQLException e) {
+                lastConnectFailure = e;
+                if (mode != PoolMode.POOLED || shuttingDown || !SqlErrors.isConnectionFailure(e.getSQLState())
+                        || System.nanoTime() + RECONNECT_BEAT_MILLIS * 1_000_000 > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(RECONNECT_BEAT_MILLIS);
+                } catch (InterruptedException interrupted) {
+                    // The pool is shutting down its adder: report the connect failure, keep the interrupt.
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The failure of the latest connect attempt, or {@code null} when it succeeded (or none was made yet). */
+    SQLException lastConnectFailure() {
+        return lastConnectFailure;
     }
 
     @Override
@@ -94,21 +139,23 @@ public final class PhysicalConnections implements DataSource {
     }
 
     void closed(TrackedConnection connection) {
+        open.remove(connection);
         metrics.connectionClosed(reasonFor(connection));
     }
 
     private String reasonFor(TrackedConnection connection) {
-        if (connection.retireReason() != null) {
-            return connection.retireReason();
-        }
         if (mode == PoolMode.DIRECT) {
             return PoolMetrics.DIRECT;
         }
-        if (shuttingDown) {
-            return PoolMetrics.SHUTDOWN;
-        }
+        // Broken first: the connection that made us evict all the others is itself broken, not evicted.
         if (connection.broken()) {
             return PoolMetrics.BROKEN;
+        }
+        if (connection.retireReason() != null) {
+            return connection.retireReason();
+        }
+        if (shuttingDown) {
+            return PoolMetrics.SHUTDOWN;
         }
         // HikariCP shortens each connection's lifetime by up to 2.5 % (its own jitter, so connections do not all
         // retire together), and its housekeeper retires idle connections on a 30 s beat: allow for both.
@@ -118,9 +165,8 @@ public final class PhysicalConnections implements DataSource {
         if (idleTimeoutNanos > 0 && connection.idleNanos() >= idleTimeoutNanos * 9 / 10) {
             return PoolMetrics.IDLE;
         }
-        if (evictionRequested) {
-            return PoolMetrics.EVICTED;
-        }
+        // HikariCP closes a connection on its own otherwise only when it failed validation or threw a
+        // connection-class SQLSTATE, which it may do before our caller has marked it broken.
         return PoolMetrics.BROKEN;
     }
 
@@ -128,8 +174,9 @@ public final class PhysicalConnections implements DataSource {
         shuttingDown = true;
     }
 
+    /** Marks the connections open now (not those opened later) as evicted, for when they are closed. */
     void evictionRequested() {
-        evictionRequested = true;
+        open.forEach(connection -> connection.retire(PoolMetrics.EVICTED));
     }
 
     @Override

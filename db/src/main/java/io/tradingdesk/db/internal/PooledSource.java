@@ -83,7 +83,8 @@ public final class PooledSource implements ConnectionSource {
             return connection;
         } catch (SQLException e) {
             metrics.acquireTimedOut();
-            Throwable cause = e.getCause() instanceof SQLException last ? last : null;
+            // HikariCP learns of a failed connect only once PhysicalConnections stops retrying it: ask it directly.
+            Throwable cause = e.getCause() instanceof SQLException last ? last : physical.lastConnectFailure();
             if (cause != null && pool.getTotalConnections() == 0) {
                 // No connection at all and the last attempt to open one failed: the database is down.
                 throw SqlErrors.unavailable("database unreachable: no connection within " + timeoutMillis + " ms ("

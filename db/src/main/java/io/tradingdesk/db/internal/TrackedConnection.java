@@ -98,7 +98,8 @@ public final class TrackedConnection implements InvocationHandler {
                     return true;
                 }
             }
-            case "close" -> {
+            // HikariCP aborts (rather than closes) connections still lent out when its shutdown gives up on them.
+            case "close", "abort" -> {
                 if (!closed) {
                     closed = true;
                     owner.closed(this);

@@ -1,0 +1,196 @@
+package io.tradingdesk.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tradingdesk.api.http.BearerAuth;
+import io.tradingdesk.api.http.ErrorMapper;
+import io.tradingdesk.api.http.JettyErrorHandler;
+import io.tradingdesk.api.http.Json;
+import io.tradingdesk.api.http.OpenApi;
+import io.tradingdesk.api.http.RequestMetrics;
+import io.tradingdesk.api.http.RouteSpec;
+import io.tradingdesk.api.http.Schema;
+import io.tradingdesk.api.routes.HealthRoutes;
+import io.tradingdesk.api.routes.InstrumentRoutes;
+import io.tradingdesk.api.routes.MarketRoutes;
+import io.tradingdesk.api.routes.PitchRoutes;
+import io.tradingdesk.api.routes.ResearchRoutes;
+import io.tradingdesk.api.routes.TradeRoutes;
+import io.tradingdesk.db.Database;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: builds every route from one table ({@link RouteSpec}), the one error mapper, bearer
+ * authentication of mutating routes, request metrics and the OpenAPI document, on Javalin 7 (Jetty 12).
+ *
+ * <p>Javalin 7 rather than 6: 7 is the maintained line, and it configures routes up front, before the server
+ * starts, which is how this class is built anyway. The Javalin OpenAPI plugin has no release for 7 in our
+ * repository, so the OpenAPI document is generated from the same route table that registers the routes.
+ * Requests run on virtual threads, so a handler blocking on JDBC costs a small heap object, not a platform thread.
+ *
+ * <p>Usage: {@code HttpApi.create(config, database, registry, migrated).start()}, later {@link #stop(Duration)}.
+ * Javalin types never leave this module. {@link #start()} and {@link #stop(Duration)} are meant to be called once,
+ * from one thread; request handling is thread-safe.
+ */
+public final class HttpApi {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+
+    private final Javalin javalin;
+    private final List<RouteSpec> routes;
+    private final GracefulHandler inFlight;
+    private final JvmGcMetrics gcMetrics;
+    private final ApiConfig config;
+
+    private HttpApi(Javalin javalin, List<RouteSpec> routes, GracefulHandler inFlight, JvmGcMetrics gcMetrics,
+                    ApiConfig config) {
+        this.javalin = javalin;
+        this.routes = routes;
+        this.inFlight = inFlight;
+        this.gcMetrics = gcMetrics;
+        this.config = config;
+    }
+
+    /**
+     * Builds the server without starting it, and registers the JVM meters (memory, GC, threads, processor, uptime)
+     * in {@code registry}; the pool's meters are already there from {@code Database.start}.
+     *
+     * @param migrated true once migrations were applied; {@code /health/ready} answers 503 before
+     */
+    public static HttpApi create(ApiConfig config, Database database, PrometheusMeterRegistry registry,
+                                 BooleanSupplier migrated) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(migrated, "migrated");
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        var gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+
+        ObjectMapper mapper = Json.newMapper();
+        var json = new Json(mapper, config.maxBodyBytes());
+        var routes = new ArrayList<RouteSpec>();
+        routes.addAll(new HealthRoutes(database, registry, migrated, config.version(), json).routes());
+        routes.addAll(new InstrumentRoutes(database, json).routes());
+        routes.addAll(new MarketRoutes(database, json).routes());
+        routes.addAll(new ResearchRoutes(database, json).routes());
+        routes.addAll(new PitchRoutes(database, json).routes());
+        routes.addAll(new TradeRoutes(database, json).routes());
+        byte[][] openApi = new byte[1][];
+        routes.add(RouteSpec.get("/openapi.json", "This document (OpenAPI 3.0)")
+                .returns(200, Schema.freeObject())
+                .handle(ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi[0])));
+        openApi[0] = OpenApi.document(routes, config.version(), config.apiToken() != null, mapper);
+
+        BearerAuth auth = config.apiToken() == null ? null : new BearerAuth(config.apiToken());
+        var errors = new ErrorMapper(json);
+        var metrics = new RequestMetrics(registry);
+        var inFlight = new GracefulHandler();
+        Javalin javalin = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.prefer405over404 = true;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jsonMapper(new JavalinJackson(mapper, true));
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            c.jetty.modifyServer(server -> {
+                // Javalin nests its servlet handler inside an existing wrapper; GracefulHandler counts the requests
+                // in flight, so that stop() can wait for them (and only them: idle keep-alive connections do not
+                // hold up a shutdown).
+                server.setHandler(inFlight);
+                server.setErrorHandler(new JettyErrorHandler(mapper));
+            });
+            c.jetty.modifyHttpConfiguration(http -> http.setSendServerVersion(false));
+            c.requestLogger.http(metrics::record);
+            c.routes.exception(HttpResponseException.class, errors::handle);
+            c.routes.exception(Exception.class, errors::handle);
+            for (RouteSpec route : routes) {
+                c.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
+                    ctx.attribute(RequestMetrics.ROUTE, route.path());
+                    if (auth != null && route.mutating()) {
+                        auth.check(ctx);
+                    }
+                    route.handler().handle(ctx);
+                });
+            }
+        });
+        LOG.info("HTTP API configured: {} routes, {}", routes.size(), config);
+        return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config);
+    }
+
+    /** Binds {@code host:port} and starts serving. Returns this. */
+    public HttpApi start() {
+        javalin.start();
+        LOG.info("HTTP API listening on {}:{}", config.host(), port());
+        return this;
+    }
+
+    /** The bound port (the random one when PORT=0); valid after {@link #start()}. */
+    public int port() {
+        return javalin.port();
+    }
+
+    /**
+     * Stops accepting connections, lets requests in flight finish for up to {@code grace}, then stops the server
+     * (requests still running then are cut off). Idempotent.
+     */
+    public void stop(Duration grace) {
+        long started = System.nanoTime();
+        Server server = javalin.jettyServer().server();
+        if (server.isStarted()) {
+            for (Connector connector : server.getConnectors()) {
+                connector.shutdown();   // stop accepting; the returned future waits for idle connections too
+            }
+            try {
+                // From here new requests get 503; those in flight run on until done or until grace runs out.
+                inFlight.shutdown().get(Math.max(1, grace.toMillis()), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.warn("{} request(s) still running after the {} ms grace; stopping anyway",
+                        inFlight.getCurrentRequestCount(), grace.toMillis());
+            } catch (ExecutionException e) {
+                LOG.warn("waiting for requests in flight failed: {}", e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        // Nothing is left to wait for: close the remaining (idle) connections at once.
+        server.setStopTimeout(0);
+        javalin.stop();
+        gcMetrics.close();
+        LOG.info("HTTP API stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** The route table, for tests in this package. */
+    List<RouteSpec> routes() {
+        return routes;
+    }
+
+    /** The Javalin instance, for tests in this package that check what Javalin registered. */
+    Javalin javalin() {
+        return javalin;
+    }
+}

@@ -1,0 +1,42 @@
+package io.tradingdesk.api.http;
+
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+
+/**
+ * Checks {@code Authorization: Bearer <API_TOKEN>} on mutating routes. Compares SHA-256 digests with
+ * {@link MessageDigest#isEqual}, so neither the token's content nor its length leaks through timing. Never logs or
+ * echoes the header. Immutable and thread-safe.
+ */
+public final class BearerAuth {
+    private static final String SCHEME = "Bearer ";
+    private final byte[] expected;
+
+    public BearerAuth(String token) {
+        this.expected = sha256(token);
+    }
+
+    /** @throws ApiError 401 when the header is missing, not a bearer token or not the token */
+    public void check(Context ctx) {
+        String header = ctx.header("Authorization");
+        boolean ok = header != null && header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
+                && MessageDigest.isEqual(sha256(header.substring(SCHEME.length()).strip()), expected);
+        if (!ok) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new ApiError(401, "unauthorized", header == null
+                    ? "this route needs an Authorization: Bearer token"
+                    : "the bearer token is not valid", Map.of());
+        }
+    }
+
+    private static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.tradingdesk.api.http;
+
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.tradingdesk.api.model.ErrorBody;
+import io.tradingdesk.db.ConstraintViolationException;
+import io.tradingdesk.db.DatabaseUnavailableException;
+import io.tradingdesk.db.DbException;
+import io.tradingdesk.db.PoolExhaustedException;
+import io.tradingdesk.db.StatementTimeoutException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become HTTP: every exception a handler throws, and Javalin's own 404/405, ends here
+ * as {@code {"error", "message", "details"}}. Database overload and outages are 503 with {@code Retry-After} (a
+ * client should back off, not fail), statement timeouts 504, constraint violations 409/422. Anything unexpected is
+ * a 500 carrying only a correlation id, which the ERROR log line repeats next to the stack trace. Responses never
+ * contain stack traces, SQL or class names. Thread-safe.
+ */
+public final class ErrorMapper {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+    private final Json json;
+
+    public ErrorMapper(Json json) {
+        this.json = json;
+    }
+
+    public void handle(Exception e, Context ctx) {
+        ApiError error = translate(e, ctx);
+        if (error.status() == 503) {
+            ctx.header("Retry-After", "1");
+        }
+        json.write(ctx, error.status(), new ErrorBody(error.code(), error.getMessage(), error.details()));
+    }
+
+    private ApiError translate(Exception e, Context ctx) {
+        return switch (e) {
+            case ApiError api -> api;
+            case HttpResponseException http -> fromJavalin(http, ctx);
+            case PoolExhaustedException pool -> {
+                LOG.debug("{} {}: no connection: {}", ctx.method(), ctx.path(), pool.getMessage());
+                yield new ApiError(503, "unavailable", "the database is busy; retry shortly",
+                        Map.of("reason", pool.reason().name().toLowerCase(Locale.ROOT)));
+            }
+            case DatabaseUnavailableException down -> {
+                LOG.warn("{} {}: database unavailable: {}", ctx.method(), ctx.path(), down.getMessage());
+                yield new ApiError(503, "unavailable", "the database is not reachable; retry shortly", Map.of());
+            }
+            case StatementTimeoutException timeout -> {
+                LOG.warn("{} {}: statement timeout: {}", ctx.method(), ctx.path(), timeout.getMessage());
+                yield new ApiError(504, "timeout", "the database did not answer in time", Map.of());
+            }
+            case ConstraintViolationException violation -> fromConstraint(violation);
+            case DbException db -> internal(db, ctx);
+            default -> internal(e, ctx);
+        };
+    }
+
+    private static ApiError fromJavalin(HttpResponseException e, Context ctx) {
+        int status = e.getStatus();
+        return switch (status) {
+            case 404 -> ApiError.notFound("no route for " + ctx.method() + " " + ctx.path(), Map.of());
+            case 405 -> {
+                var details = new LinkedHashMap<String, Object>(e.getDetails());
+                yield new ApiError(405, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path(),
+                        details);
+            }
+            case 413 -> new ApiError(413, "payload_too_large", "the request body is too large", Map.of());
+            default -> new ApiError(status, codeFor(status), e.getMessage() == null ? "request failed" : e.getMessage(),
+                    Map.of());
+        };
+    }
+
+    private static ApiError fromConstraint(ConstraintViolationException e) {
+        String constraint = e.constraint() == null ? "unknown" : e.constraint();
+        return switch (e.kind()) {
+            case FOREIGN_KEY -> ApiError.unprocessable("a referenced row does not exist (" + constraint + ")",
+                    Map.of("constraint", constraint));
+            case CHECK, NOT_NULL -> ApiError.unprocessable("a value breaks the data rule " + constraint,
+                    Map.of("constraint", constraint));
+            case UNIQUE, EXCLUSION -> ApiError.conflict("the row already exists (" + constraint + ")",
+                    Map.of("constraint", constraint));
+        };
+    }
+
+    private static ApiError internal(Exception e, Context ctx) {
+        String correlationId = UUID.randomUUID().toString();
+        LOG.error("unexpected failure on {} {} (correlationId={})", ctx.method(), ctx.path(), correlationId, e);
+        return new ApiError(500, "internal", "unexpected server error; quote the correlationId when reporting it",
+                Map.of("correlationId", correlationId));
+    }
+
+    static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
+            case 409 -> "conflict";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 422 -> "unprocessable";
+            case 431 -> "headers_too_large";
+            case 503 -> "unavailable";
+            case 504 -> "timeout";
+            default -> status >= 500 ? "internal" : "bad_request";
+        };
+    }
+}

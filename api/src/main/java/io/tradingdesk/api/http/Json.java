@@ -1,0 +1,131 @@
+package io.tradingdesk.api.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * JSON in and out, with one shared {@link ObjectMapper}: java.time as ISO-8601 strings, decimals as
+ * {@code BigDecimal} written plain (prices never pass through a double), NaN and Infinity rejected by the parser,
+ * duplicate keys rejected, camelCase names. Request bodies must be {@code application/json} (else 415) and at most
+ * {@code maxBodyBytes} long (else 413, also for chunked bodies without a Content-Length). Thread-safe.
+ */
+public final class Json {
+    public static final String CONTENT_TYPE = "application/json";
+
+    private final ObjectMapper mapper;
+    private final int maxBodyBytes;
+
+    public Json(ObjectMapper mapper, int maxBodyBytes) {
+        this.mapper = mapper;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** The service's mapper; configured once, then shared by every request. */
+    public static ObjectMapper newMapper() {
+        return JsonMapper.builder()
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .build();
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /** Writes {@code value} as the JSON response with {@code status}. */
+    public void write(Context ctx, int status, Object value) {
+        try {
+            ctx.status(status).contentType(CONTENT_TYPE).result(mapper.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("response not serialisable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The request body as a JSON object, with its fields ready for validation. */
+    public Fields object(Context ctx) {
+        JsonNode node = read(ctx);
+        if (!node.isObject()) {
+            throw ApiError.badRequest("the request body must be a JSON object", Map.of("found", kind(node)));
+        }
+        return new Fields(node, "");
+    }
+
+    /** The request body as any JSON value (arrays for batch routes). */
+    public JsonNode read(Context ctx) {
+        requireJson(ctx.contentType());
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            throw tooLarge();
+        }
+        byte[] bytes = readLimited(ctx);
+        if (bytes.length == 0) {
+            throw ApiError.badRequest("the request body is empty; a JSON document is required", Map.of());
+        }
+        try {
+            return mapper.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            var where = e.getLocation();
+            String message = e.getOriginalMessage();
+            // Jackson's text quotes a bit of the input; keep it short, it is echoed to the client.
+            if (message != null && message.length() > 200) {
+                message = message.substring(0, 200) + "...";
+            }
+            throw ApiError.badRequest("malformed JSON: " + message,
+                    where == null ? Map.of() : Map.of("line", where.getLineNr(), "column", where.getColumnNr()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String kind(JsonNode node) {
+        return node.getNodeType().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static void requireJson(String contentType) {
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        int semicolon = type.indexOf(';');
+        String media = (semicolon < 0 ? type : type.substring(0, semicolon)).strip();
+        String params = semicolon < 0 ? "" : type.substring(semicolon + 1).replace(" ", "");
+        boolean utf8 = params.isEmpty() || params.equals("charset=utf-8") || params.equals("charset=\"utf-8\"");
+        if (!media.equals(CONTENT_TYPE) || !utf8) {
+            throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json (UTF-8)",
+                    Map.of("contentType", contentType == null ? "" : contentType));
+        }
+    }
+
+    private byte[] readLimited(Context ctx) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+            if (bytes.length > maxBodyBytes) {
+                throw tooLarge();
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw ApiError.badRequest("the request body could not be read", Map.of());
+        }
+    }
+
+    private ApiError tooLarge() {
+        return new ApiError(413, "payload_too_large", "the request body exceeds " + maxBodyBytes + " bytes",
+                Map.of("maxBytes", maxBodyBytes));
+    }
+}

@@ -1,0 +1,4 @@
+package io.tradingdesk.api.model;
+
+public record Upserted(int upserted) {
+}

@@ -1,0 +1,118 @@
+package io.tradingdesk.api.routes;
+
+import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tradingdesk.api.http.Json;
+import io.tradingdesk.api.http.RouteSpec;
+import io.tradingdesk.api.http.Schema;
+import io.tradingdesk.api.model.Health;
+import io.tradingdesk.api.model.Readiness;
+import io.tradingdesk.db.Database;
+import io.tradingdesk.db.HealthProbe;
+import io.tradingdesk.db.PoolStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Operational routes: liveness (never touches the database, so a slow database does not get the process killed),
+ * readiness (migrations applied and the probe answers), the detailed health with pool counters, and the Prometheus
+ * scrape. Probes use {@link Database#probe()}, which has its own short timeout and skips the waiting queue, so they
+ * answer even while user traffic exhausts the pool. Thread-safe.
+ */
+public final class HealthRoutes {
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Database database;
+    private final PrometheusMeterRegistry registry;
+    private final BooleanSupplier migrated;
+    private final String version;
+    private final Json json;
+    // ProcessHandle is in java.base: no java.management module just for the start time.
+    private final Instant started = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+
+    public HealthRoutes(Database database, PrometheusMeterRegistry registry, BooleanSupplier migrated, String version,
+                        Json json) {
+        this.database = database;
+        this.registry = registry;
+        this.migrated = migrated;
+        this.version = version;
+        this.json = json;
+    }
+
+    public List<RouteSpec> routes() {
+        var acquire = Schema.object(List.of("p50", "p95", "p99"),
+                "p50", Schema.decimal(), "p95", Schema.decimal(), "p99", Schema.decimal());
+        var pool = Schema.object(List.of(), "min", Schema.integer(), "max", Schema.integer(), "total", Schema.integer(),
+                "active", Schema.integer(), "idle", Schema.integer(), "waiting", Schema.integer(),
+                "refused", Schema.integer(), "created", Schema.integer(), "closed", Schema.integer(),
+                "closedByReason", Schema.mapOf(Schema.integer()), "retired", Schema.integer(),
+                "reuseRate", Schema.decimal(), "acquireMs", acquire, "acquireTimeouts", Schema.integer(),
+                "acquisitions", Schema.integer(), "queries", Schema.integer());
+        var health = Schema.object(List.of("status", "database", "pool", "poolMode", "version", "uptimeSeconds"),
+                "status", Schema.enumOf("up", "down"),
+                "database", Schema.object(List.of("reachable", "roundTripMs"),
+                        "reachable", Schema.bool(), "roundTripMs", Schema.decimal()),
+                "pool", pool, "poolMode", Schema.enumOf("pooled", "direct"),
+                "version", Schema.string("APP_VERSION"), "uptimeSeconds", Schema.integer());
+        var ready = Schema.object(List.of("status"), "status", Schema.string("up, ready or not_ready"),
+                "migrated", Schema.bool(), "databaseReachable", Schema.bool());
+        return List.of(
+                RouteSpec.get("/api/health", "Database reachability, pool counters, version; 503 when the database "
+                        + "does not answer").returns(200, health).errors(503).handle(this::health),
+                RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
+                        .returns(200, ready).handle(this::live),
+                RouteSpec.get("/health/ready", "Readiness: migrations applied and the database answers; else 503")
+                        .returns(200, ready).errors(503).handle(this::ready),
+                RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
+                        .returns(200, Schema.string("Prometheus exposition format 0.0.4")).handle(this::metrics));
+    }
+
+    private void health(Context ctx) {
+        HealthProbe probe = database.probe();
+        PoolStats stats = database.stats();
+        var body = new Health(probe.up() ? "up" : "down",
+                new Health.DatabaseHealth(probe.up(), Math.round(probe.roundTripMillis() * 100) / 100.0),
+                pool(stats), stats.mode(), version, Duration.between(started, Instant.now()).toSeconds());
+        json.write(ctx, probe.up() ? 200 : 503, body);
+    }
+
+    private void live(Context ctx) {
+        json.write(ctx, 200, new Readiness("up", null, null));
+    }
+
+    private void ready(Context ctx) {
+        boolean schema = migrated.getAsBoolean();
+        // No probe before the schema is there: not ready either way, and it spares the database during startup.
+        boolean reachable = schema && database.probe().up();
+        json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
+    }
+
+    private void metrics(Context ctx) {
+        ctx.status(200).contentType(PROMETHEUS_TEXT).result(registry.scrape());
+    }
+
+    private static Map<String, Object> pool(PoolStats s) {
+        var pool = new LinkedHashMap<String, Object>();
+        pool.put("min", s.minSize());
+        pool.put("max", s.maxSize());
+        pool.put("total", s.total());
+        pool.put("active", s.active());
+        pool.put("idle", s.idle());
+        pool.put("waiting", s.waiting());
+        pool.put("refused", s.refused());
+        pool.put("created", s.created());
+        pool.put("closed", s.closed());
+        pool.put("closedByReason", s.closedByReason());
+        pool.put("retired", s.retired());
+        pool.put("reuseRate", s.reuseRate());
+        pool.put("acquireMs", Map.of("p50", s.acquireP50Millis(), "p95", s.acquireP95Millis(), "p99", s.acquireP99Millis()));
+        pool.put("acquireTimeouts", s.acquireTimeouts());
+        pool.put("acquisitions", s.acquisitions());
+        pool.put("queries", s.queries());
+        return pool;
+    }
+}

@@ -1,0 +1,21 @@
+/**
+ * The server's entry point: {@code java -p app/target/modules -m app} runs {@code io.tradingdesk.app.Main} (recorded
+ * as this module's main class by the jar plugin). Exports nothing; nothing depends on it.
+ */
+module app {
+    requires api;
+    requires db;
+    requires migrations;
+    requires micrometer.registry.prometheus;
+    requires org.slf4j;
+    // jdbi3-core (used by db) is an automatic module, so it cannot declare that it needs geantyref, an explicit
+    // module that nothing else requires: without this line Database.start fails with NoClassDefFoundError.
+    requires io.leangen.geantyref;
+    // TERM/INT handlers, so a stopped server exits 0 instead of the JVM's 143/130.
+    requires jdk.unsupported;
+
+    // The load-test package (io.tradingdesk.app.bench): an HTTP client and headless charts.
+    requires java.net.http;
+    requires java.desktop;
+    requires org.jfree.jfreechart;
+}
