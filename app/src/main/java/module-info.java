@@ -8,9 +8,6 @@ module app {
     requires migrations;
     requires micrometer.registry.prometheus;
     requires org.slf4j;
-    // jdbi3-core (used by db) is an automatic module, so it cannot declare that it needs geantyref, an explicit
-    // module that nothing else requires: without this line Database.start fails with NoClassDefFoundError.
-    requires io.leangen.geantyref;
     // TERM/INT handlers, so a stopped server exits 0 instead of the JVM's 143/130.
     requires jdk.unsupported;
 

@@ -8,8 +8,14 @@ module db {
     requires transitive com.fasterxml.jackson.databind;
     requires com.zaxxer.hikari;
     requires org.jdbi.v3.core;
+    // jdbi3-core is an automatic module and cannot declare that it needs geantyref (an explicit module): without
+    // this, nothing resolves geantyref on the module path and Jdbi fails with NoClassDefFoundError.
+    requires io.leangen.geantyref;
     requires org.postgresql.jdbc;
     requires org.slf4j;
+    // pgjdbc instantiates the unix socket factory by name; these make sure it and its native library are resolved.
+    requires org.newsclub.net.unix;
+    requires com.kohlschutter.junixsocket.nativecommon;
     // The embedded PostgreSQL: unpacks the binaries jar and checks whether we run as root.
     requires org.tukaani.xz;
     requires org.apache.commons.compress;

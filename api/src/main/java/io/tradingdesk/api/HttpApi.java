@@ -138,14 +138,14 @@ public final class HttpApi {
                 });
             }
         });
-        LOG.info("HTTP API configured: {} routes, {}", routes.size(), config);
+        LOG.debug("HTTP API configured: {} routes, {}", routes.size(), config);
         return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config);
     }
 
     /** Binds {@code host:port} and starts serving. Returns this. */
     public HttpApi start() {
         javalin.start();
-        LOG.info("HTTP API listening on {}:{}", config.host(), port());
+        LOG.debug("HTTP API listening on {}:{}", config.host(), port());
         return this;
     }
 

@@ -68,7 +68,8 @@ public final class Database implements Queries, AutoCloseable {
         } catch (RuntimeException e) {
             throw SqlErrors.translate(e);
         }
-        metrics.gauge("db.pool.connections.total", source, ConnectionSource::total, "Physical connections open");
+        // Not "...total": Prometheus reserves that suffix for counters and would drop the gauge.
+        metrics.gauge("db.pool.connections.open", source, ConnectionSource::total, "Physical connections open");
         metrics.gauge("db.pool.connections.active", source, ConnectionSource::active, "Connections lent out");
         metrics.gauge("db.pool.connections.idle", source, ConnectionSource::idle, "Connections in the pool");
         metrics.gauge("db.pool.connections.waiting", source, ConnectionSource::waiting, "Callers waiting");

@@ -493,6 +493,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** Starts the postmaster; with {@code autoPort}, picks a free port and retries if it was taken meanwhile. */
     private void startServer(boolean autoPort) {
+        // Another process's server on this data directory must be left alone: the clean-up below would stop it.
+        Optional<ProcessHandle> running = postmaster();
+        if (running.isPresent()) {
+            throw new IllegalStateException("Embedded PostgreSQL data directory " + dataDirectory
+                    + " is in use by a running server (pid " + running.get().pid() + "); stop it or use another directory");
+        }
         for (int attempt = 1; ; attempt++) {
             if (autoPort) {
                 port = freePort();

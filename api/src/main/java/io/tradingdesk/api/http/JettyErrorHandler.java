@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tradingdesk.api.model.ErrorBody;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -36,7 +37,7 @@ public final class JettyErrorHandler extends ErrorHandler {
             return mapper.writeValueAsBytes(new ErrorBody(ErrorMapper.codeFor(status), message, Map.of()));
         } catch (JsonProcessingException e) {
             return ("{\"error\":\"" + ErrorMapper.codeFor(status) + "\",\"message\":\"request rejected\",\"details\":{}}")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    .getBytes(StandardCharsets.US_ASCII);
         }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -25,7 +26,7 @@ public final class OpenApi {
         var paths = new LinkedHashMap<String, Map<String, Object>>();
         for (RouteSpec route : routes) {
             paths.computeIfAbsent(route.path(), p -> new LinkedHashMap<>())
-                    .put(route.method().toLowerCase(java.util.Locale.ROOT), operation(route, auth));
+                    .put(route.method().toLowerCase(Locale.ROOT), operation(route, auth));
         }
         var errorSchema = Schema.object(List.of("error", "message", "details"),
                 "error", Schema.string("stable machine-readable code, e.g. bad_request, not_found, conflict"),

@@ -1,6 +1,7 @@
 package io.tradingdesk.api.http;
 
 import io.javalin.http.Handler;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,7 +57,7 @@ public record RouteSpec(String method, String path, String summary, Map<String, 
         private final String method;
         private final String path;
         private final String summary;
-        private final java.util.LinkedHashMap<String, Map<String, Object>> query = new java.util.LinkedHashMap<>();
+        private final LinkedHashMap<String, Map<String, Object>> query = new LinkedHashMap<>();
         private Map<String, Object> request;
         private int status = 200;
         private Map<String, Object> response = Schema.freeObject();

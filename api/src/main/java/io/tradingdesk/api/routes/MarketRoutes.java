@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -195,7 +196,7 @@ public final class MarketRoutes {
     }
 
     private void requireKnown(Set<String> symbols) {
-        var known = new java.util.HashSet<>(database.fetchAll("SELECT symbol FROM instruments WHERE symbol = ANY(?)",
+        var known = new HashSet<>(database.fetchAll("SELECT symbol FROM instruments WHERE symbol = ANY(?)",
                 String.class, (Object) symbols.toArray(String[]::new)));
         var unknown = symbols.stream().filter(s -> !known.contains(s)).sorted().toList();
         if (!unknown.isEmpty()) {

@@ -458,7 +458,8 @@ public final class Benchmark {
         environment.put("warmupPooledSeconds", plan.warmupPooled().toSeconds());
         environment.put("warmupDirectSeconds", plan.warmupDirect().toSeconds());
         environment.put("workloadSeconds", plan.workload().toSeconds());
-        environment.put("serverCommand", "java -p " + ServerProcess.modulePath() + " -m app");
+        environment.put("serverCommand", "java -p app/target/modules -m app");
+        environment.put("modulePath", ServerProcess.modulePath());
     }
 
     private static Optional<String> firstMatch(Path file, String regex) {

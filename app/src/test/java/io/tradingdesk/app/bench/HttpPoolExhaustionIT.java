@@ -129,7 +129,8 @@ class HttpPoolExhaustionIT {
         assertThat(result.requests()).as("requests completed").isGreaterThan(CLIENTS);
         assertThat(result.failed()).as("failed requests by status: %s", result.failures()).isZero();
         assertThat(observerErrors).as("observer errors").isEmpty();
-        assertThat(samples.get()).as("pg_stat_activity samples").isGreaterThan(100);
+        // ~500 samples on an idle machine; far fewer when the observer competes for CPU, but never a handful.
+        assertThat(samples.get()).as("pg_stat_activity samples").isGreaterThan(25);
         assertThat(max.get()).as("most server connections of the pool seen at once")
                 .isPositive()
                 .isLessThanOrEqualTo(POOL_SIZE);

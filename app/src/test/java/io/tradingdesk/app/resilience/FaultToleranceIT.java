@@ -43,8 +43,12 @@ import org.junit.jupiter.api.Timeout;
 class FaultToleranceIT {
     private static final String DATABASE = "desk";
     private static final Ledger LEDGER = new Ledger();
-    /** How much longer than DB_ACQUIRE_TIMEOUT an answer may take during an outage: HTTP, JSON, one failed query. */
-    private static final long OUTAGE_MARGIN_MILLIS = 1_000;
+    /**
+     * How much longer than DB_ACQUIRE_TIMEOUT an answer may take during an outage: HikariCP may start validating a
+     * dead connection just before the acquire deadline and lets that validation run its course (up to 1 s here),
+     * plus HTTP and JSON on a busy two-core machine.
+     */
+    private static final long OUTAGE_MARGIN_MILLIS = 1_250;
 
     private static EmbeddedPostgres pg;
     private static List<String> symbols;
@@ -140,9 +144,11 @@ class FaultToleranceIT {
             assertThat(readiness).as("/health/ready while down").isNotEmpty()
                     .allSatisfy(r -> assertThat(r.status()).as("readiness %s", r).isEqualTo(503));
 
-            long lastFailureEnd = samples.stream().filter(s -> s.startNanos() >= restarted && s.status() >= 500)
-                    .mapToLong(Load.Sample::endNanos).max().orElse(restarted);
-            long firstSuccess = samples.stream().filter(s -> s.startNanos() >= restarted && s.status() < 300)
+            // Healed = the last failed answer given after the restart (a request waiting since the outage that still
+            // got no connection once the server was back counts against healing too).
+            long lastFailureEnd = Math.max(restarted, samples.stream().filter(s -> s.status() >= 500)
+                    .mapToLong(Load.Sample::endNanos).max().orElse(restarted));
+            long firstSuccess = samples.stream().filter(s -> s.endNanos() >= restarted && s.status() < 300)
                     .mapToLong(Load.Sample::endNanos).min().orElseThrow();
             long healedMillis = (lastFailureEnd - restarted) / 1_000_000;
             long succeededAfterHealing = samples.stream()
