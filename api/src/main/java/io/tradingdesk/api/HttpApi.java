@@ -35,7 +35,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    /** Pending connections the kernel may queue for accept(); see where the connector is created. */
+    private static final int ACCEPT_QUEUE_SIZE = 1024;
 
     private final Javalin javalin;
     private final List<RouteSpec> routes;
@@ -117,6 +121,16 @@ public final class HttpApi {
             c.jsonMapper(new JavalinJackson(mapper, true));
             c.jetty.host = config.host();
             c.jetty.port = config.port();
+            // Javalin's default connector listens with Java's default backlog of 50: in a burst of new connections
+            // (500 clients at once in the overload test) the kernel drops the rest and clients see resets instead of
+            // answers. Same connector, deeper accept queue (the kernel caps it at net.core.somaxconn).
+            c.jetty.addConnector((server, http) -> {
+                var connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(config.host());
+                connector.setPort(config.port());
+                connector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
+                return connector;
+            });
             c.jetty.modifyServer(server -> {
                 // Javalin nests its servlet handler inside an existing wrapper; GracefulHandler counts the requests
                 // in flight, so that stop() can wait for them (and only them: idle keep-alive connections do not

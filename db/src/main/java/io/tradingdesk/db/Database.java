@@ -238,7 +238,6 @@ public final class Database implements Queries, AutoCloseable {
     }
 
     private <R> R call(boolean idempotentRead, Function<HandleQueries, R> work) {
-        long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             Handle handle = open();
             try {
@@ -246,10 +245,7 @@ public final class Database implements Queries, AutoCloseable {
             } catch (DbException | JdbiException e) {
                 DbException failure = failed(handle, e);
                 // A read that met a dead connection is safe to repeat once; the dead one is evicted on release.
-                // Only if it failed within half of DB_ACQUIRE_TIMEOUT: during an outage a read that waited long for
-                // a (dead) connection must not wait a second time, so no caller waits much past the timeout.
-                if (idempotentRead && attempt == 1 && failure instanceof DatabaseUnavailableException
-                        && System.nanoTime() - started <= config.acquireTimeout().toNanos() / 2) {
+                if (idempotentRead && attempt == 1 && failure instanceof DatabaseUnavailableException) {
                     LOG.debug("retrying a read on a fresh connection after {}", failure.getMessage());
                     continue;
                 }

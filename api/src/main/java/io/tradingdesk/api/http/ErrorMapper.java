@@ -11,6 +11,7 @@ import io.tradingdesk.db.StatementTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ErrorMapper {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
+
+    /**
+     * Data exceptions a valid-looking request can still cause: a number that rounds past its column's precision
+     * (22003), a timestamp out of PostgreSQL's range (22008), a string longer than its column (22001). The client's
+     * data is at fault, so 422, not 500.
+     */
+    private static final Set<String> VALUE_TOO_LARGE = Set.of("22003", "22008", "22001");
 
     private final Json json;
 
@@ -57,6 +65,8 @@ public final class ErrorMapper {
                 yield new ApiError(504, "timeout", "the database did not answer in time", Map.of());
             }
             case ConstraintViolationException violation -> fromConstraint(violation);
+            case DbException db when db.sqlState() != null && VALUE_TOO_LARGE.contains(db.sqlState()) -> ApiError.unprocessable(
+                    "a value does not fit its column (too many digits, or a date out of range)", Map.of());
             case DbException db -> internal(db, ctx);
             default -> internal(e, ctx);
         };

@@ -3,7 +3,6 @@ package io.tradingdesk.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -20,6 +19,8 @@ import java.util.regex.Pattern;
  * one instance per request.
  */
 public final class Fields {
+    private static final int MAX_FRACTION_DIGITS = 20;
+
     private final JsonNode node;
     private final String prefix;
     private final Map<String, String> errors;
@@ -64,7 +65,32 @@ public final class Fields {
         if (text.length() > maxLength) {
             return fail(name, "must be at most " + maxLength + " characters (found " + text.length() + ")");
         }
+        String unstorable = unstorable(text);
+        if (unstorable != null) {
+            return fail(name, unstorable);
+        }
         return text;
+    }
+
+    /**
+     * Why PostgreSQL cannot store {@code text} as sent, or {@code null}: text columns and jsonb reject NUL, and an
+     * unpaired UTF-16 surrogate (which a JSON \\u escape can produce) would silently become '?' on the way in.
+     */
+    static String unstorable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\0') {
+                return "must not contain NUL (\\u0000) characters";
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return "must not contain unpaired UTF-16 surrogates";
+                }
+            }
+        }
+        return null;
     }
 
     public String matching(String name, boolean required, Pattern pattern, String rule) {
@@ -93,6 +119,9 @@ public final class Fields {
             return fail(name, "must be a number, found " + Json.kind(value));
         }
         BigDecimal number = value.decimalValue();
+        if (tooPrecise(number)) {
+            return fail(name, "must have at most " + MAX_FRACTION_DIGITS + " digits after the decimal point");
+        }
         int low = number.compareTo(min);
         if (low < 0 || (low == 0 && !minInclusive)) {
             return fail(name, "must be " + (minInclusive ? "at least " : "greater than ") + min.toPlainString());
@@ -113,6 +142,9 @@ public final class Fields {
             return fail(name, "must be a number, found " + Json.kind(value));
         }
         BigDecimal number = value.decimalValue();
+        if (tooPrecise(number)) {
+            return fail(name, "must have at most " + MAX_FRACTION_DIGITS + " digits after the decimal point");
+        }
         if (number.compareTo(min) < 0 || number.compareTo(max) > 0) {
             return fail(name, "must be between " + min.toPlainString() + " and " + max.toPlainString());
         }
@@ -144,11 +176,8 @@ public final class Fields {
         if (!value.isTextual()) {
             return fail(name, "must be an ISO-8601 instant string, found " + Json.kind(value));
         }
-        try {
-            return Instant.parse(value.textValue());
-        } catch (DateTimeParseException e) {
-            return fail(name, "must be an ISO-8601 instant such as 2024-01-31T00:00:00Z");
-        }
+        Instant instant = Params.storableInstant(value.textValue());
+        return instant != null ? instant : fail(name, Params.INSTANT_RULE);
     }
 
     /** A JSON object, returned as the node itself (stored as jsonb). */
@@ -157,7 +186,32 @@ public final class Fields {
         if (value != null && !value.isObject()) {
             return fail(name, "must be a JSON object, found " + Json.kind(value));
         }
+        String unstorable = value == null ? null : unstorableIn(value);
+        if (unstorable != null) {
+            return fail(name, "keys and strings " + unstorable);
+        }
         return value;
+    }
+
+    private static String unstorableIn(JsonNode node) {
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            String problem = unstorable(field.getKey());
+            if (problem == null) {
+                problem = unstorableIn(field.getValue());
+            }
+            if (problem != null) {
+                return problem;
+            }
+        }
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                String problem = unstorableIn(item);
+                if (problem != null) {
+                    return problem;
+                }
+            }
+        }
+        return node.isTextual() ? unstorable(node.textValue()) : null;
     }
 
     public List<String> strings(String name, int maxItems, int maxLength) {
@@ -175,6 +229,10 @@ public final class Fields {
         for (JsonNode item : value) {
             if (!item.isTextual() || item.textValue().isBlank() || item.textValue().length() > maxLength) {
                 return fail(name, "items must be non-blank strings of at most " + maxLength + " characters");
+            }
+            String unstorable = unstorable(item.textValue());
+            if (unstorable != null) {
+                return fail(name, "items " + unstorable);
             }
             out.add(item.textValue());
         }
@@ -202,6 +260,15 @@ public final class Fields {
             out.add(id);
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * A number such as 1e-999999999 is small and passes every range check, but the driver would expand it to a
+     * billion digits (pgjdbc fails with an ArithmeticException, a 500, after burning CPU on it). The columns keep at
+     * most 8 decimals; anything beyond {@value #MAX_FRACTION_DIGITS} significant fraction digits is a client error.
+     */
+    private static boolean tooPrecise(BigDecimal number) {
+        return number.scale() > MAX_FRACTION_DIGITS && number.stripTrailingZeros().scale() > MAX_FRACTION_DIGITS;
     }
 
     /** Records a rule that spans fields (e.g. price ordering). */

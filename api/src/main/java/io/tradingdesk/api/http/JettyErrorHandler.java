@@ -24,6 +24,12 @@ public final class JettyErrorHandler extends ErrorHandler {
         this.mapper = mapper;
     }
 
+    /** Every method gets the JSON body; Jetty's default writes one only for GET, POST and HEAD. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {

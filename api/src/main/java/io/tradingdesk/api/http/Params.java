@@ -12,6 +12,10 @@ public final class Params {
     /** Positive ids as PostgreSQL bigint identity columns hand them out (at most 18 digits, so no overflow). */
     public static final Pattern ID = Pattern.compile("[1-9][0-9]{0,17}");
     public static final String SYMBOL_RULE = "must match ^[A-Z0-9][A-Z0-9._-]{0,31}$ (upper-case letters, digits, . _ -)";
+    static final String INSTANT_RULE =
+            "must be an ISO-8601 instant in years 0001..9999, such as 2024-01-31T00:00:00Z";
+    private static final Instant MIN_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     private Params() {
     }
@@ -53,10 +57,23 @@ public final class Params {
         if (raw == null || raw.isEmpty()) {
             return null;
         }
+        Instant instant = storableInstant(raw);
+        if (instant == null) {
+            throw ApiError.invalidField(name, INSTANT_RULE);
+        }
+        return instant;
+    }
+
+    /**
+     * {@code raw} as an instant in years 1..9999, or {@code null}. Instant.parse accepts years up to +1000000000,
+     * which PostgreSQL's timestamptz cannot hold (SQLSTATE 22008, a 500 instead of a 400).
+     */
+    static Instant storableInstant(String raw) {
         try {
-            return Instant.parse(raw);
+            Instant instant = Instant.parse(raw);
+            return instant.isBefore(MIN_INSTANT) || instant.isAfter(MAX_INSTANT) ? null : instant;
         } catch (DateTimeParseException e) {
-            throw ApiError.invalidField(name, "must be an ISO-8601 instant such as 2024-01-31T00:00:00Z");
+            return null;
         }
     }
 
@@ -67,6 +84,10 @@ public final class Params {
         }
         if (raw.length() > maxLength) {
             throw ApiError.invalidField(name, "must be at most " + maxLength + " characters");
+        }
+        String unstorable = Fields.unstorable(raw);
+        if (unstorable != null) {
+            throw ApiError.invalidField(name, unstorable);
         }
         return raw;
     }

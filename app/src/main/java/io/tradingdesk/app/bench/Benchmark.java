@@ -287,7 +287,9 @@ public final class Benchmark {
     private void runRounds(ServerProcess server, ModeResults mode, LoadTool.JavaTool rounds) {
         LoadDriver driver = rounds.driver(server.baseUri());
         var factory = Workload.POINT.factory(data);
-        driver.run(factory, CONCURRENCY, (long) ROUND_REQUESTS); // opens the driver's connections; discarded
+        // Discarded: opens the driver's connections and lets the JIT compile this JVM's HTTP client, which would
+        // otherwise be measured warming up in rounds that last a fraction of a second each.
+        driver.run(factory, CONCURRENCY, options.quick() ? Duration.ofSeconds(1) : Duration.ofSeconds(3));
         for (int i = 0; i < FIXED_ROUNDS; i++) {
             mode.fixedRounds.add(driver.run(factory, CONCURRENCY, (long) ROUND_REQUESTS));
         }

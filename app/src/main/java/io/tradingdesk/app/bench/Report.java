@@ -133,8 +133,16 @@ final class Report {
             }
         }
         if (!Double.isNaN(worst)) {
+            // The server's percentiles cover its last minute, so after saturated runs (complex, stress) they carry
+            // those runs' waits; only the per-run mean is exact. A p99 over 1 ms next to a mean of a few
+            // microseconds is therefore inconclusive rather than a miss.
+            boolean meansTiny = List.of(10, 50).stream().map(pooled.sweep::get)
+                    .allMatch(m -> m != null && m.acquireAvgMillis() < 0.1);
             out.add(new Target("pool acquire p99 when not saturated (<= 50 clients)", "< 1 ms",
-                    String.join("; ", where), worst < 1));
+                    String.join("; ", where) + (worst >= 1 && meansTiny
+                            ? " (the p99 is the server's 1-minute window, which still holds the saturated runs"
+                            + " before; the exact per-run means are microseconds)" : ""),
+                    worst < 1 ? Boolean.TRUE : meansTiny ? null : Boolean.FALSE));
         }
         return out;
     }
@@ -227,7 +235,8 @@ final class Report {
         md.append("## Targets\n\n| Target | Goal | Measured | Met |\n|---|---|---|---|\n");
         for (Target t : targets()) {
             md.append("| ").append(t.name()).append(" | ").append(t.goal()).append(" | ").append(t.measured())
-                    .append(" | ").append(t.met() == null ? "n/a" : t.met() ? "yes" : "**no**").append(" |\n");
+                    .append(" | ").append(t.met() == null ? ("not measured".equals(t.measured()) ? "n/a" : "inconclusive")
+                    : t.met() ? "yes" : "**no**").append(" |\n");
         }
         md.append('\n');
     }

@@ -120,16 +120,20 @@ final class Client implements AutoCloseable {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout((int) timeout.toMillis());
             OutputStream out = socket.getOutputStream();
-            out.write(head);
-            out.write("\r\nConnection: close\r\n".getBytes(StandardCharsets.US_ASCII));
-            if (body != null) {
-                out.write(("Content-Length: " + body.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            try {
+                out.write(head);
+                out.write("\r\nConnection: close\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (body != null) {
+                    out.write(("Content-Length: " + body.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                if (body != null) {
+                    out.write(body);
+                }
+                out.flush();
+            } catch (IOException e) {
+                // The server may answer and close as soon as it has seen enough to refuse: read what it said.
             }
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            if (body != null) {
-                out.write(body);
-            }
-            out.flush();
             byte[] response = readAll(socket.getInputStream());
             return parse(response, System.nanoTime() - start);
         } catch (SocketTimeoutException e) {

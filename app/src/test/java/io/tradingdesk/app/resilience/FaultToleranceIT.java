@@ -172,7 +172,7 @@ class FaultToleranceIT {
     @Order(2)
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void killedSessionsAreReplacedAndReadsNeverSeeTheError() throws Exception {
-        var env = Map.of("DB_ACQUIRE_TIMEOUT", "2", "DB_MIN_POOL_SIZE", "10", "DB_MAX_POOL_SIZE", "20");
+        var env = Map.of("DB_MIN_POOL_SIZE", "10", "DB_MAX_POOL_SIZE", "20");
         try (Stack stack = Stack.start(pg, DATABASE, null, env);
              Client client = stack.client(Duration.ofSeconds(15));
              Connection observer = stack.observer()) {
@@ -251,8 +251,8 @@ class FaultToleranceIT {
             sampling.set(false);
             sampler.join(5_000);
 
-            assertThat(fourTimes.byStatus().keySet()).as("statuses at 4x the pool: %s", fourTimes.byStatus())
-                    .allSatisfy(status -> assertThat(status).isBetween(200, 299));
+            assertThat(fourTimes.samples().stream().filter(s -> s.status() < 200 || s.status() >= 300).limit(5).toList())
+                    .as("failures at 4x the pool (of %s)", fourTimes.byStatus()).isEmpty();
             List<Load.Sample> at10 = tenTimes.samples();
             assertNoTransportFailuresNor500s(at10);
             long acquireMillis = stack.dbConfig.acquireTimeout().toMillis();

@@ -2,7 +2,11 @@ package io.tradingdesk.app.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,8 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -49,8 +55,14 @@ class HostileInputIT {
     private static final String[] TABLES = {"instruments", "price_bars", "research_notes", "pitches", "pitch_research",
         "trades", "positions"};
     private static final String SEED = "20260505";
+    private static final Pattern SYMBOL = Pattern.compile("^[A-Z0-9][A-Z0-9._-]{0,31}$");
     private static final AtomicLong TRIED = new AtomicLong();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /**
+     * Writes every non-ASCII character as a \\u escape, so that a lone surrogate reaches the server as JSON text
+     * (a UTF-8 encoder would turn it into '?' before it left the client).
+     */
+    private static final ObjectMapper ESCAPING = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private static EmbeddedPostgres pg;
     private static Stack stack;
@@ -59,6 +71,7 @@ class HostileInputIT {
     private static long noteId;
     private static String validCursor;
 
+    private static long rowsFingerprinted;
     private Map<String, String> fingerprintBefore;
     private final List<Long> acceptedNotes = new ArrayList<>();
 
@@ -85,9 +98,9 @@ class HostileInputIT {
     @AfterContainer
     static void stop() {
         System.out.printf("hostile input: %d inputs tried against every route%n", TRIED.get());
-        Reliability.add(new Reliability.Row("hostile input (jqwik + fixed cases): " + TRIED.get()
-                + " inputs over every route's body, path, query and headers", TRIED.get(),
-                "4xx only (checked per input); 0 × 5xx", "n/a", TABLES.length, 0));
+        Reliability.add(new Reliability.Row("hostile input (jqwik + fixed cases) over every route's body, path, query"
+                + " and headers; all 7 tables fingerprinted (count + md5 of every row) before and after each property",
+                TRIED.get(), "4xx only, checked per input; 0 × 5xx", "n/a", rowsFingerprinted, 0));
         Reliability.publish();
         if (client != null) {
             client.close();
@@ -120,14 +133,14 @@ class HostileInputIT {
     // ---- bodies ---------------------------------------------------------------------------------------------------
 
     /** Random bytes, valid UTF-8 or not, as the body of every route that takes one. */
-    @Property(tries = 400, seed = SEED)
+    @Property(tries = 2000, seed = SEED)
     void randomBytesAreRefusedWith4xx(@ForAll("mutatingRoutes") Route route, @ForAll("randomBodies") byte[] body) {
         Reply r = sendBytes(route, body);
         assertRefused(r, route + " with " + body.length + " random bytes");
     }
 
     /** Every proper prefix of a valid body is malformed JSON. */
-    @Property(tries = 300, seed = SEED)
+    @Property(tries = 1000, seed = SEED)
     void truncatedJsonIsRefusedWith400(@ForAll("mutatingRoutes") Route route, @ForAll("fractions") double cut) {
         byte[] valid = route.validBody().toString().getBytes(StandardCharsets.UTF_8);
         int length = (int) Math.floor(cut * (valid.length - 1));
@@ -138,7 +151,7 @@ class HostileInputIT {
     }
 
     /** One field of a valid body replaced by a value that is wrong for it: every such body must be refused. */
-    @Property(tries = 1500, seed = SEED)
+    @Property(tries = 4000, seed = SEED)
     void aWrongValueInAnyFieldIsRefused(@ForAll("mutatingRoutes") Route route, @ForAll("fieldPicks") int pick,
                                         @ForAll("wrongValueSeeds") int seed) {
         List<String> names = List.copyOf(route.fields().keySet());
@@ -148,12 +161,12 @@ class HostileInputIT {
         JsonNode value = wrong.get(seed % wrong.size());
         JsonNode body = route.validBody();
         target(body).set(field, value);
-        Reply r = send(route, body.toString());
+        Reply r = send(route, json(body));
         assertRefused(r, route + " with " + field + " = " + abbreviate(value.toString()));
     }
 
     /** A required field left out, or an unknown one added, or the body of the wrong JSON type. */
-    @Property(tries = 300, seed = SEED)
+    @Property(tries = 600, seed = SEED)
     void missingUnknownAndMistypedBodiesAreRefused(@ForAll("mutatingRoutes") Route route, @ForAll("fieldPicks") int pick,
                                                   @ForAll("shapes") String shape) {
         JsonNode body = route.validBody();
@@ -166,12 +179,12 @@ class HostileInputIT {
                 String field = required.get(pick % required.size());
                 target(body).remove(field);
                 description = "without " + field;
-                json = body.toString();
+                json = json(body);
             }
             case "unknown" -> {
                 target(body).put("isAdmin" + pick, true);
                 description = "with an unknown field";
-                json = body.toString();
+                json = json(body);
             }
             case "array-for-object" -> {
                 description = "wrapped in an array";
@@ -192,7 +205,7 @@ class HostileInputIT {
     }
 
     /** Text that is odd but legal (SQL, scripts, RTL, emoji, traversal) is stored and returned exactly as sent. */
-    @Property(tries = 150, seed = SEED)
+    @Property(tries = 300, seed = SEED)
     void legalHostileTextIsStoredVerbatim(@ForAll("legalHostileText") String text, @ForAll("fieldPicks") int pick) {
         ObjectNode body = validResearch();
         String field = List.of("title", "body", "model").get(pick % 3);
@@ -203,7 +216,8 @@ class HostileInputIT {
         }
         body.put(field, value);
         body.putArray("tags").add(value.length() > 100 ? value.substring(0, 100) : value);
-        body.putObject("payload").put(value, value);
+        String key = value.length() > 100 ? value.substring(0, 100) : value;
+        body.putObject("payload").put(key, value);
         Reply created = client.post("/api/research", body.toString());
         TRIED.incrementAndGet();
         assertThat(created.status()).as("legal text in %s: %s", field, created).isEqualTo(201);
@@ -217,24 +231,28 @@ class HostileInputIT {
         assertThat(stored.get("tags").get(0).textValue()).isEqualTo(value.length() > 100 ? value.substring(0, 100) : value);
         JsonNode payload = stored.get("payload").isTextual() ? Desk.parse(stored.get("payload").textValue())
                 : stored.get("payload");
-        assertThat(payload.get(value).textValue()).as("payload round trip").isEqualTo(value);
+        assertThat(payload.get(key).textValue()).as("payload round trip").isEqualTo(value);
     }
 
     // ---- paths and query parameters --------------------------------------------------------------------------------
 
-    @Property(tries = 500, seed = SEED)
+    @Property(tries = 1500, seed = SEED)
     void hostilePathSegmentsGet4xx(@ForAll("pathTemplates") String template, @ForAll("hostileSegments") String segment) {
-        String path = template.replace("{}", URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
-        Reply r = template.startsWith("PATCH ")
-                ? client.patch(path.substring(6), "{\"status\":\"approved\",\"version\":1}")
-                : template.startsWith("PUT ")
-                        ? client.put(path.substring(4), Desk.instrument("n", "equity", "USD"))
-                        : client.get(path);
+        // A segment that happens to be a valid symbol makes a PUT legal: not hostile, skip it.
+        Assume.that(!template.startsWith("PUT ") || !SYMBOL.matcher(segment).matches());
+        String encoded = URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+        String method = template.contains(" ") ? template.substring(0, template.indexOf(' ')) : "GET";
+        String path = template.substring(template.indexOf('/')).replace("{}", encoded);
+        String body = method.equals("PATCH") ? "{\"status\":\"approved\",\"version\":1}"
+                : method.equals("PUT") ? Desk.instrument("n", "equity", "USD") : null;
+        // A fresh connection each: Jetty may close one after refusing a request without saying so.
+        Reply r = client.raw(head(method + " " + path + " HTTP/1.1", "Content-Type: application/json",
+                "Authorization: Bearer " + Stack.TOKEN)[0], body == null ? null : body.getBytes(StandardCharsets.UTF_8));
         TRIED.incrementAndGet();
         assertRefused(r, template + " with segment " + abbreviate(segment));
     }
 
-    @Property(tries = 600, seed = SEED)
+    @Property(tries = 3000, seed = SEED)
     void hostileQueryParametersGet200Or400(@ForAll("listRoutes") String route, @ForAll("queryNames") String name,
                                           @ForAll("hostileQueryValues") String value) {
         String path = route + (route.contains("?") ? "&" : "?") + name + "="
@@ -248,8 +266,8 @@ class HostileInputIT {
         }
     }
 
-    @Property(tries = 200, seed = SEED)
-    void limitsOutside1ToMaxAre400(@ForAll("listRoutes") String route, @ForAll("badLimits") String limit) {
+    @Property(tries = 500, seed = SEED)
+    void limitsOutside1ToMaxAre400(@ForAll("limitRoutes") String route, @ForAll("badLimits") String limit) {
         String path = route + (route.contains("?") ? "&" : "?") + "limit=" + URLEncoder.encode(limit, StandardCharsets.UTF_8);
         Reply r = client.get(path);
         TRIED.incrementAndGet();
@@ -257,7 +275,7 @@ class HostileInputIT {
         assertThat(r.status()).as("%s: %s", path, r).isEqualTo(400);
     }
 
-    @Property(tries = 300, seed = SEED)
+    @Property(tries = 800, seed = SEED)
     void tamperedCursorsAre400(@ForAll("tamperedCursors") String cursor, @ForAll("cursorRoutes") String route) {
         Reply r = client.get(route + "cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
         TRIED.incrementAndGet();
@@ -270,7 +288,7 @@ class HostileInputIT {
     @Example
     void aBodyOverTheLimitIs413() {
         int max = stack.apiConfig.maxBodyBytes();
-        String padding = "x".repeat(max + 1 - 40);
+        String padding = "x".repeat(max);
         String body = "{\"symbol\":\"HX000\",\"title\":\"" + padding + "\"}";
         Reply r = client.post("/api/research", body);
         TRIED.incrementAndGet();
@@ -456,7 +474,7 @@ class HostileInputIT {
 
     @Provide
     Arbitrary<Double> fractions() {
-        return Arbitraries.doubles().between(0, 0.999);
+        return Arbitraries.integers().between(0, 999).map(i -> i / 1000.0);
     }
 
     @Provide
@@ -481,8 +499,12 @@ class HostileInputIT {
     static List<JsonNode> wrongValues(Kind kind, boolean forRequired) {
         var out = new ArrayList<JsonNode>();
         out.add(NODES.booleanNode(true));
-        out.add(NODES.arrayNode().add(1));
-        out.add(NODES.objectNode().put("$gt", ""));
+        if (kind != Kind.OPTIONAL_IDS) {
+            out.add(NODES.arrayNode().add(1)); // [1] is a valid list of research ids
+        }
+        if (kind != Kind.OPTIONAL_OBJECT) {
+            out.add(NODES.objectNode().put("$gt", "")); // any object is a valid payload
+        }
         if (forRequired && kind.required) {
             out.add(NODES.nullNode());
         }
@@ -557,7 +579,9 @@ class HostileInputIT {
             }
             case PRICE, VOLUME -> {
                 out.add(NODES.textNode("100"));
-                out.add(NODES.numberNode(0));
+                if (kind == Kind.PRICE) {
+                    out.add(NODES.numberNode(0)); // a volume of 0 is fine
+                }
                 out.add(NODES.numberNode(-1));
                 out.add(NODES.numberNode(new BigDecimal("-0.00000001")));
                 out.add(NODES.numberNode(new BigDecimal("1e400")));
@@ -668,7 +692,7 @@ class HostileInputIT {
     Arbitrary<String> hostileSegments() {
         Arbitrary<String> fixed = Arbitraries.of("../../etc/passwd", "..", ".", "%2e%2e", "0", "-1", "1.5",
                 "99999999999999999999999", "9223372036854775807", "1e10", "1 OR 1=1", "'; DROP TABLE pitches; --",
-                "HX000\u0000", "\u0000", "\uD800", "\u202EHX", "hx000", "A".repeat(300), "latest", " ", "null",
+                "HX000\u0000", "\u0000", "\uD800", "\u202EHX", "hx000", "A".repeat(300), " ", "null",
                 "NaN", "0x10", "+1", "001");
         Arbitrary<String> random = Arbitraries.strings().all().ofMinLength(1).ofMaxLength(40);
         return Arbitraries.oneOf(fixed, random);
@@ -703,6 +727,12 @@ class HostileInputIT {
         Arbitrary<String> huge = Arbitraries.integers().between(5_001, Integer.MAX_VALUE).map(String::valueOf);
         Arbitrary<String> negative = Arbitraries.integers().between(Integer.MIN_VALUE, 0).map(String::valueOf);
         return Arbitraries.oneOf(fixed, huge, negative);
+    }
+
+    @Provide
+    Arbitrary<String> limitRoutes() {
+        return Arbitraries.of("/api/research/latest", "/api/research", "/api/research?symbol=HX000", "/api/pitches",
+                "/api/pitches?status=draft", "/api/market/bars/HX000");
     }
 
     @Provide
@@ -766,6 +796,14 @@ class HostileInputIT {
 
     // ---- sending and checking ------------------------------------------------------------------------------------
 
+    static String json(JsonNode node) {
+        try {
+            return ESCAPING.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Reply send(Route route, String json) {
         TRIED.incrementAndGet();
         return client.send(route.method(), route.path(), json, true, null);
@@ -811,6 +849,7 @@ class HostileInputIT {
                 try (ResultSet rs = s.executeQuery("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY"
                         + " t::text), '')) FROM " + table + " t")) {
                     rs.next();
+                    rowsFingerprinted += rs.getLong(1);
                     out.put(table, rs.getLong(1) + " rows, md5 " + rs.getString(2));
                 }
             }

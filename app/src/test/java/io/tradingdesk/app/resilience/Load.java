@@ -27,6 +27,9 @@ final class Load implements Desk.Sink {
         }
     }
 
+    /** Shorter than the Retry-After of 1 s, to keep the pressure on during a fault. */
+    private static final long PAUSE_AFTER_503_MILLIS = 50;
+
     private final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
@@ -40,6 +43,7 @@ final class Load implements Desk.Sink {
         this.keepSamples = keepSamples;
     }
 
+    /** Called on the worker's thread; after a 503 the worker pauses briefly, as a client honouring Retry-After would. */
     @Override
     public void record(String operation, boolean write, long startNanos, Reply reply) {
         sent.incrementAndGet();
@@ -48,6 +52,13 @@ final class Load implements Desk.Sink {
         if (keepSamples || interesting) {
             samples.add(new Sample(operation, write, startNanos, startNanos + reply.nanos(), reply.status(),
                     reply.retryAfter() != null, interesting ? reply.body() : null));
+        }
+        if (reply.status() == 503) {
+            try {
+                Thread.sleep(PAUSE_AFTER_503_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -64,6 +64,11 @@ final class Stack implements AutoCloseable {
         return new Stack(pg, database, password, environment(pg, database, pg.superuser(), password, overrides));
     }
 
+    /** The service configured by {@code env} alone (another role, say); the observer still logs in as superuser. */
+    static Stack startWith(EmbeddedPostgres pg, String database, String superuserPassword, Map<String, String> env) {
+        return new Stack(pg, database, superuserPassword, env);
+    }
+
     static Map<String, String> environment(EmbeddedPostgres pg, String database, String user, String password,
                                            Map<String, String> overrides) {
         var env = new HashMap<String, String>();

@@ -32,6 +32,7 @@ public final class PhysicalConnections implements DataSource {
     private final Set<TrackedConnection> open = ConcurrentHashMap.newKeySet();
     private final long reconnectWindowNanos;
     private volatile SQLException lastConnectFailure;
+    private volatile long lastConnectFailureNanos;
     private volatile boolean shuttingDown;
 
     public PhysicalConnections(DbConfig config, PoolMetrics metrics) {
@@ -112,6 +113,7 @@ public final class PhysicalConnections implements DataSource {
                 lastConnectFailure = null;
                 return connection;
             } catch (SQLException e) {
+                lastConnectFailureNanos = System.nanoTime();
                 lastConnectFailure = e;
                 if (mode != PoolMode.POOLED || shuttingDown || !SqlErrors.isConnectionFailure(e.getSQLState())
                         || System.nanoTime() + RECONNECT_BEAT_MILLIS * 1_000_000 > deadline) {
@@ -131,6 +133,12 @@ public final class PhysicalConnections implements DataSource {
     /** The failure of the latest connect attempt, or {@code null} when it succeeded (or none was made yet). */
     SQLException lastConnectFailure() {
         return lastConnectFailure;
+    }
+
+    /** {@link #lastConnectFailure()} if it happened within the last {@code maxAgeNanos}, else {@code null}. */
+    SQLException recentConnectFailure(long maxAgeNanos) {
+        SQLException failure = lastConnectFailure;
+        return failure != null && System.nanoTime() - lastConnectFailureNanos <= maxAgeNanos ? failure : null;
     }
 
     @Override

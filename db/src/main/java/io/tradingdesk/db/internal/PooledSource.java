@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PooledSource implements ConnectionSource {
     private static final Logger LOG = LoggerFactory.getLogger(PooledSource.class);
+    /** How fresh a failed connect must be for an empty pool to answer "unavailable" without waiting. */
+    private static final long DOWN_EVIDENCE_MAX_AGE_NANOS = 500_000_000L;
 
     private final HikariPool pool;
     private final PhysicalConnections physical;
@@ -75,6 +77,14 @@ public final class PooledSource implements ConnectionSource {
     }
 
     private Connection borrow(long timeoutMillis) {
+        SQLException down = physical.recentConnectFailure(DOWN_EVIDENCE_MAX_AGE_NANOS);
+        if (down != null && pool.getTotalConnections() == 0) {
+            // Nothing to lend and connecting failed a moment ago (the adder retries every 100 ms): the database is
+            // down. Answer at once instead of holding every caller for DB_ACQUIRE_TIMEOUT; once the evidence is
+            // older than half a second, callers wait for HikariCP as usual, so demand never stops reaching it.
+            throw SqlErrors.unavailable("database unreachable (" + state() + "), last connect error: "
+                    + SqlErrors.describe(down), down);
+        }
         long start = System.nanoTime();
         try {
             Connection connection = pool.getConnection(timeoutMillis);
