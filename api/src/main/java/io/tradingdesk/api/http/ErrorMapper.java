@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,11 @@ public final class ErrorMapper {
      */
     private static final Set<String> VALUE_TOO_LARGE = Set.of("22003", "22008", "22001");
 
+    private static final long OUTAGE_LOG_INTERVAL_NANOS = 5_000_000_000L;
+
     private final Json json;
+    private final AtomicLong lastOutageWarn = new AtomicLong(System.nanoTime() - OUTAGE_LOG_INTERVAL_NANOS);
+    private final AtomicLong outagesSinceWarn = new AtomicLong();
 
     public ErrorMapper(Json json) {
         this.json = json;
@@ -57,7 +62,7 @@ public final class ErrorMapper {
                         Map.of("reason", pool.reason().name().toLowerCase(Locale.ROOT)));
             }
             case DatabaseUnavailableException down -> {
-                LOG.warn("{} {}: database unavailable: {}", ctx.method(), ctx.path(), down.getMessage());
+                outageLog(ctx, down);
                 yield new ApiError(503, "unavailable", "the database is not reachable; retry shortly", Map.of());
             }
             case StatementTimeoutException timeout -> {
@@ -70,6 +75,23 @@ public final class ErrorMapper {
             case DbException db -> internal(db, ctx);
             default -> internal(e, ctx);
         };
+    }
+
+    /**
+     * During an outage every request fails the same way: one WARN per {@link #OUTAGE_LOG_INTERVAL_NANOS} with the
+     * number of failures since the last one keeps the log readable; the rest go to DEBUG.
+     */
+    private void outageLog(Context ctx, DatabaseUnavailableException down) {
+        long now = System.nanoTime();
+        long last = lastOutageWarn.get();
+        long since = outagesSinceWarn.incrementAndGet();
+        if (now - last >= OUTAGE_LOG_INTERVAL_NANOS && lastOutageWarn.compareAndSet(last, now)) {
+            outagesSinceWarn.addAndGet(-since);
+            LOG.warn("{} {}: database unavailable ({} such failures since the last warning): {}", ctx.method(),
+                    ctx.path(), since, down.getMessage());
+        } else {
+            LOG.debug("{} {}: database unavailable: {}", ctx.method(), ctx.path(), down.getMessage());
+        }
     }
 
     private static ApiError fromJavalin(HttpResponseException e, Context ctx) {

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -421,21 +420,8 @@ public final class Benchmark {
         }
     }
 
-    private static String exec(List<String> cmd, Duration timeout) throws IOException {
-        Path out = Files.createTempFile("bench-exec-", ".out");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(cmd.get(0) + " did not finish within " + timeout.toSeconds() + " s");
-            }
-            return Files.readString(out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } finally {
-            Files.deleteIfExists(out);
-        }
+    private static String exec(List<String> cmd, Duration timeout) {
+        return Command.run(cmd, timeout).output();
     }
 
     // ---- environment, output, progress -----------------------------------------------------------------------

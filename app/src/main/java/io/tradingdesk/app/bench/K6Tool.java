@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * k6 running the project's own scripts ({@code loadtest/*.js}) with {@code --vus/--duration} on the command line
@@ -85,24 +84,6 @@ final class K6Tool implements LoadTool {
     }
 
     private static String exec(List<String> cmd, Duration timeout, Path dir) {
-        try {
-            Path out = Files.createTempFile("k6-", ".out");
-            try {
-                Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                        .redirectOutput(out.toFile()).start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    throw new IllegalStateException("k6 did not finish within " + timeout.toSeconds() + " s");
-                }
-                return Files.readString(out);
-            } finally {
-                Files.deleteIfExists(out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        return Command.run(new ProcessBuilder(cmd).directory(dir.toFile()), timeout).output();
     }
 }

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -153,33 +152,12 @@ final class Pgbench {
         return cmd;
     }
 
-    record ExecResult(int exitCode, String output) {
-    }
-
-    private ExecResult exec(List<String> cmd, Duration timeout) {
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    private Command.Result exec(List<String> cmd, Duration timeout) {
+        var builder = new ProcessBuilder(cmd);
         if (password != null) {
-            pb.environment().put("PGPASSWORD", password);
+            builder.environment().put("PGPASSWORD", password);
         }
-        try {
-            Path out = Files.createTempFile("pgbench-", ".out");
-            try {
-                Process p = pb.redirectOutput(out.toFile()).start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    throw new IllegalStateException("pgbench did not finish within " + timeout.toSeconds() + " s: "
-                            + String.join(" ", cmd));
-                }
-                return new ExecResult(p.exitValue(), Files.readString(out));
-            } finally {
-                Files.deleteIfExists(out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        return Command.run(builder, timeout);
     }
 
     private static void deleteRecursively(Path dir) {

@@ -1,7 +1,5 @@
 package io.tradingdesk.app.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * wrk ({@code -t2 -c<N> -d<D>s --latency}) with the Lua scripts in {@code loadtest/wrk/}; reads the
@@ -83,23 +80,6 @@ final class WrkTool implements LoadTool {
     }
 
     private static String exec(List<String> cmd, Duration timeout) {
-        try {
-            Path out = Files.createTempFile("wrk-", ".out");
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    throw new IllegalStateException("wrk did not finish within " + timeout.toSeconds() + " s");
-                }
-                return Files.readString(out);
-            } finally {
-                Files.deleteIfExists(out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        return Command.run(cmd, timeout).output();
     }
 }
