@@ -55,6 +55,8 @@ public final class Benchmark {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern PROM_SAMPLE = Pattern.compile("^db_pool_acquire_seconds_(count|sum)\\{[^}]*} ([0-9.eE+-]+)",
             Pattern.MULTILINE);
+    private static final Pattern PROM_BUCKET = Pattern.compile(
+            "^db_pool_acquire_seconds_bucket\\{[^}]*le=\"([^\"]+)\"[^}]*} ([0-9.eE+-]+)", Pattern.MULTILINE);
 
     /** How long each step runs. */
     record Plan(String name, Duration warmupPooled, Duration warmupDirect, Duration workload, Duration stress,
@@ -320,14 +322,41 @@ public final class Benchmark {
     // ---- measuring -------------------------------------------------------------------------------------------
 
     private record Snapshot(long nanos, double server, double postgres, double client, double machine,
-                            Map<String, Object> pool, double acquireCount, double acquireSum) {
+                            Map<String, Object> pool, double acquireCount, double acquireSum,
+                            TreeMap<Double, Double> acquireBuckets) {
+    }
+
+    /**
+     * The upper bound (ms) of the histogram bucket holding the run's 99th percentile acquire time, from the
+     * difference of two scrapes of the cumulative {@code db_pool_acquire_seconds_bucket}: exact for this run only.
+     */
+    static double acquireP99BoundMillis(TreeMap<Double, Double> before, TreeMap<Double, Double> after) {
+        double total = after.getOrDefault(Double.POSITIVE_INFINITY, Double.NaN)
+                - before.getOrDefault(Double.POSITIVE_INFINITY, 0.0);
+        if (!(total > 0)) {
+            return Double.NaN;
+        }
+        for (var bucket : after.entrySet()) {
+            double below = bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0);
+            if (below >= 0.99 * total) {
+                return bucket.getKey() * 1000;
+            }
+        }
+        return Double.NaN;
     }
 
     private Snapshot snapshot(ServerProcess server) {
         double count = Double.NaN;
         double sum = Double.NaN;
+        var buckets = new TreeMap<Double, Double>();
         try {
-            Matcher m = PROM_SAMPLE.matcher(server.get("/metrics").body());
+            String metrics = server.get("/metrics").body();
+            Matcher b = PROM_BUCKET.matcher(metrics);
+            while (b.find()) {
+                double le = b.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(b.group(1));
+                buckets.put(le, Double.parseDouble(b.group(2)));
+            }
+            Matcher m = PROM_SAMPLE.matcher(metrics);
             while (m.find()) {
                 double v = Double.parseDouble(m.group(2));
                 if ("count".equals(m.group(1))) {
@@ -342,7 +371,7 @@ public final class Benchmark {
         return new Snapshot(System.nanoTime(), ProcStats.cpuSeconds(server.pid()),
                 postmaster.isPresent() ? ProcStats.clusterCpuSeconds(postmaster.getAsLong()) : Double.NaN,
                 ProcStats.cpuSecondsWithReapedChildren(ProcessHandle.current().pid()), ProcStats.machineBusySeconds(),
-                server.poolStats(), count, sum);
+                server.poolStats(), count, sum, buckets);
     }
 
     private Measurement measure(ServerProcess server, ModeResults mode, String name, Workload w, int concurrency,
@@ -366,7 +395,9 @@ public final class Benchmark {
         double clientCores = (after.client() - before.client()) / wall;
         double machineCores = (after.machine() - before.machine()) / wall;
         double known = serverCores + clientCores + (Double.isNaN(postgresCores) ? 0 : postgresCores);
-        return new Measurement(mode.mode, name, w, r, acquisitions, created, acquireAvg, after.pool(), serverCores,
+        double acquireP99 = acquireP99BoundMillis(before.acquireBuckets(), after.acquireBuckets());
+        return new Measurement(mode.mode, name, w, r, acquisitions, created, acquireAvg, acquireP99, after.pool(),
+                serverCores,
                 postgresCores, clientCores, Double.isNaN(postgresCores) ? Double.NaN : Math.max(0, machineCores - known));
     }
 

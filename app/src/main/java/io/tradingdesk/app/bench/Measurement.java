@@ -17,6 +17,7 @@ import java.util.Map;
  * @param acquisitions     connections handed out during the run
  * @param created          physical connections opened during the run (connection setups)
  * @param acquireAvgMillis mean time to get a connection during the run
+ * @param acquireP99BoundMillis upper bound of the histogram bucket holding the run's p99 acquire time (NaN if unknown)
  * @param pool             the pool section of /api/health after the run
  * @param serverCores      the server process's CPU use
  * @param postgresCores    the PostgreSQL cluster's CPU use (postmaster, backends, exited backends)
@@ -25,7 +26,8 @@ import java.util.Map;
  *                         three above): anything well above zero means the numbers were disturbed
  */
 record Measurement(String mode, String name, Workload workload, LoadResult result, double acquisitions,
-                   double created, double acquireAvgMillis, Map<String, Object> pool, double serverCores,
+                   double created, double acquireAvgMillis, double acquireP99BoundMillis, Map<String, Object> pool,
+                   double serverCores,
                    double postgresCores, double clientCores, double otherCores) {
 
     Measurement {
@@ -61,6 +63,7 @@ record Measurement(String mode, String name, Workload workload, LoadResult resul
         m.put("connectionsCreated", created);
         m.put("reuseRate", reuseRate());
         m.put("acquireAvgMillis", acquireAvgMillis);
+        m.put("acquireP99BoundMillis", acquireP99BoundMillis);
         m.put("serverCores", serverCores);
         m.put("postgresCores", postgresCores);
         m.put("clientCores", clientCores);

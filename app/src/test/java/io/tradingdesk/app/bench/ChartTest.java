@@ -32,7 +32,7 @@ class ChartTest {
     }
 
     private static Measurement point(String mode, int concurrency, double throughput, double p99) {
-        return new Measurement(mode, "sweep", Workload.POINT, result(concurrency, throughput, p99), 0, 0, 0, Map.of(),
+        return new Measurement(mode, "sweep", Workload.POINT, result(concurrency, throughput, p99), 0, 0, 0, Double.NaN, Map.of(),
                 0, 0, 0, 0);
     }
 

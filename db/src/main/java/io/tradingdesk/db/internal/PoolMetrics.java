@@ -27,6 +27,12 @@ public final class PoolMetrics {
     public static final String EVICTED = "evicted";
     public static final String SHUTDOWN = "shutdown";
     public static final String DIRECT = "direct";
+    private static final Duration[] ACQUIRE_BUCKETS = {
+            Duration.ofNanos(10_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000),
+            Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+            Duration.ofSeconds(5), Duration.ofSeconds(10)};
     static final List<String> CLOSE_REASONS = List.of(MAX_LIFETIME, IDLE, MAX_QUERIES, BROKEN, EVICTED, SHUTDOWN, DIRECT);
 
     private final LongAdder acquisitions = new LongAdder();
@@ -59,6 +65,9 @@ public final class PoolMetrics {
                 .tags(tags)
                 .publishPercentiles(0.5, 0.95, 0.99)
                 .distributionStatisticExpiry(Duration.ofMinutes(1))
+                // Cumulative buckets (Prometheus db_pool_acquire_seconds_bucket): the difference of two scrapes gives
+                // the distribution of any interval exactly, which the sliding percentiles above cannot.
+                .serviceLevelObjectives(ACQUIRE_BUCKETS)
                 .register(registry);
         gauge("db.pool.reuse.rate", this, PoolMetrics::reuseRate, "1 - connections created / acquisitions");
     }
