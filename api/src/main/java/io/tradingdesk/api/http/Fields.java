@@ -111,16 +111,9 @@ public final class Fields {
 
     /** A JSON number within {@code (min, max)} exclusive or [min, max) when {@code minInclusive}. */
     public BigDecimal decimal(String name, boolean required, BigDecimal min, boolean minInclusive, BigDecimal max) {
-        JsonNode value = value(name, required);
-        if (value == null) {
+        BigDecimal number = number(name, required);
+        if (number == null) {
             return null;
-        }
-        if (!value.isNumber()) {
-            return fail(name, "must be a number, found " + Json.kind(value));
-        }
-        BigDecimal number = value.decimalValue();
-        if (tooPrecise(number)) {
-            return fail(name, "must have at most " + MAX_FRACTION_DIGITS + " digits after the decimal point");
         }
         int low = number.compareTo(min);
         if (low < 0 || (low == 0 && !minInclusive)) {
@@ -132,8 +125,8 @@ public final class Fields {
         return number;
     }
 
-    /** A number in [min, max] inclusive. */
-    public BigDecimal between(String name, boolean required, BigDecimal min, BigDecimal max) {
+    /** The field as an exact decimal, or {@code null} when it is absent or was rejected (the error is recorded). */
+    private BigDecimal number(String name, boolean required) {
         JsonNode value = value(name, required);
         if (value == null) {
             return null;
@@ -144,6 +137,15 @@ public final class Fields {
         BigDecimal number = value.decimalValue();
         if (tooPrecise(number)) {
             return fail(name, "must have at most " + MAX_FRACTION_DIGITS + " digits after the decimal point");
+        }
+        return number;
+    }
+
+    /** A number in [min, max] inclusive. */
+    public BigDecimal between(String name, boolean required, BigDecimal min, BigDecimal max) {
+        BigDecimal number = number(name, required);
+        if (number == null) {
+            return null;
         }
         if (number.compareTo(min) < 0 || number.compareTo(max) > 0) {
             return fail(name, "must be between " + min.toPlainString() + " and " + max.toPlainString());
