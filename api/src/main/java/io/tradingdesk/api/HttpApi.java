@@ -25,6 +25,11 @@ import io.tradingdesk.api.routes.MarketRoutes;
 import io.tradingdesk.api.routes.PitchRoutes;
 import io.tradingdesk.api.routes.ResearchRoutes;
 import io.tradingdesk.api.routes.TradeRoutes;
+import io.tradingdesk.api.store.InstrumentStore;
+import io.tradingdesk.api.store.MarketStore;
+import io.tradingdesk.api.store.PitchStore;
+import io.tradingdesk.api.store.ResearchStore;
+import io.tradingdesk.api.store.TradeStore;
 import io.tradingdesk.db.Database;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,15 +103,15 @@ public final class HttpApi {
         var json = new Json(mapper, config.maxBodyBytes());
         var routes = new ArrayList<RouteSpec>();
         routes.addAll(new HealthRoutes(database, registry, migrated, config.version(), json).routes());
-        routes.addAll(new InstrumentRoutes(database, json).routes());
-        routes.addAll(new MarketRoutes(database, json).routes());
-        routes.addAll(new ResearchRoutes(database, json).routes());
-        routes.addAll(new PitchRoutes(database, json).routes());
-        routes.addAll(new TradeRoutes(database, json).routes());
+        routes.addAll(new InstrumentRoutes(new InstrumentStore(database), json).routes());
+        routes.addAll(new MarketRoutes(new MarketStore(database), json).routes());
+        routes.addAll(new ResearchRoutes(new ResearchStore(database), json).routes());
+        routes.addAll(new PitchRoutes(new PitchStore(database), json).routes());
+        routes.addAll(new TradeRoutes(new TradeStore(database), json).routes());
         byte[][] openApi = new byte[1][];
         routes.add(RouteSpec.get("/openapi.json", "This document (OpenAPI 3.0)")
                 .returns(200, Schema.freeObject())
-                .handle(ctx -> ctx.contentType(Json.CONTENT_TYPE).result(openApi[0])));
+                .handle((ctx, in) -> ctx.contentType(Json.CONTENT_TYPE).result(openApi[0])));
         openApi[0] = OpenApi.document(routes, config.version(), config.apiToken() != null, mapper);
 
         BearerAuth auth = config.apiToken() == null ? null : new BearerAuth(config.apiToken());
@@ -148,7 +153,7 @@ public final class HttpApi {
                     if (auth != null && route.mutating()) {
                         auth.check(ctx);
                     }
-                    route.handler().handle(ctx);
+                    route.serve(ctx, json);
                 });
             }
         });

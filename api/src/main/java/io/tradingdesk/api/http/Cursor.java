@@ -13,6 +13,8 @@ import java.util.HexFormat;
  * secret, since a forged cursor only chooses where a page starts, which ids already allow. Stateless.
  */
 public final class Cursor {
+    /** The problem reported for a cursor that does not decode. */
+    static final String RULE = "malformed or altered; pass nextCursor from the previous page unchanged";
     private static final String VERSION = "v1";
 
     private Cursor() {
@@ -23,15 +25,12 @@ public final class Cursor {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The last id of the previous page, or {@code null} when {@code cursor} is null or empty (first page). */
-    public static Long decode(String list, String cursor) {
-        if (cursor == null || cursor.isEmpty()) {
-            return null;
-        }
+    /** The last id of the previous page of {@code list}, or {@code null} when {@code cursor} is not one of ours. */
+    static Long decode(String list, String cursor) {
         try {
             String plain = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
             String[] parts = plain.split(":", -1);
-            if (parts.length == 3 && parts[0].equals(VERSION) && Params.ID.matcher(parts[1]).matches()) {
+            if (parts.length == 3 && parts[0].equals(VERSION) && Rules.ID.matcher(parts[1]).matches()) {
                 long id = Long.parseLong(parts[1]);
                 if (MessageDigest.isEqual(parts[2].getBytes(StandardCharsets.US_ASCII),
                         checksum(list, id).getBytes(StandardCharsets.US_ASCII))) {
@@ -39,9 +38,9 @@ public final class Cursor {
                 }
             }
         } catch (IllegalArgumentException e) {
-            // not base64url: reported below
+            // not base64url
         }
-        throw ApiError.invalidField("cursor", "malformed or altered; pass nextCursor from the previous page unchanged");
+        return null;
     }
 
     private static String checksum(String list, long id) {

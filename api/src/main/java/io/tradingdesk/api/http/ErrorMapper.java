@@ -3,6 +3,7 @@ package io.tradingdesk.api.http;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.tradingdesk.api.model.ErrorBody;
+import io.tradingdesk.api.store.DomainException;
 import io.tradingdesk.db.ConstraintViolationException;
 import io.tradingdesk.db.DatabaseUnavailableException;
 import io.tradingdesk.db.DbException;
@@ -69,6 +70,7 @@ public final class ErrorMapper {
                 LOG.warn("{} {}: statement timeout: {}", ctx.method(), ctx.path(), timeout.getMessage());
                 yield new ApiError(504, "timeout", "the database did not answer in time", Map.of());
             }
+            case DomainException refused -> fromDomain(refused);
             case ConstraintViolationException violation -> fromConstraint(violation);
             case DbException db when db.sqlState() != null && VALUE_TOO_LARGE.contains(db.sqlState()) -> ApiError.unprocessable(
                     "a value does not fit its column (too many digits, or a date out of range)", Map.of());
@@ -106,6 +108,14 @@ public final class ErrorMapper {
             case 413 -> new ApiError(413, "payload_too_large", "the request body is too large", Map.of());
             default -> new ApiError(status, codeFor(status), e.getMessage() == null ? "request failed" : e.getMessage(),
                     Map.of());
+        };
+    }
+
+    private static ApiError fromDomain(DomainException e) {
+        return switch (e.kind()) {
+            case NOT_FOUND -> ApiError.notFound(e.getMessage(), e.details());
+            case CONFLICT -> ApiError.conflict(e.getMessage(), e.details());
+            case RULE_BROKEN -> ApiError.unprocessable(e.getMessage(), e.details());
         };
     }
 

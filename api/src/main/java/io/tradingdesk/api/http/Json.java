@@ -79,15 +79,6 @@ public final class Json {
         }
     }
 
-    /** The request body as a JSON object, with its fields ready for validation. */
-    public Fields object(Context ctx) {
-        JsonNode node = read(ctx);
-        if (!node.isObject()) {
-            throw ApiError.badRequest("the request body must be a JSON object", Map.of("found", kind(node)));
-        }
-        return new Fields(node, "");
-    }
-
     /** The request body as any JSON value (arrays for batch routes). */
     public JsonNode read(Context ctx) {
         requireJson(ctx.contentType());

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3.0 document, generated from the same route table that registers the routes (the Javalin OpenAPI
@@ -17,8 +15,6 @@ import java.util.regex.Pattern;
  * truth anyway). Built once at startup; served as bytes. Thread-safe.
  */
 public final class OpenApi {
-    private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
-
     private OpenApi() {
     }
 
@@ -40,7 +36,10 @@ public final class OpenApi {
                 "openapi", "3.0.3",
                 "info", Schema.of("title", "Trading desk API", "version", version,
                         "description", "Instruments, market data, research notes, pitches and trades. Errors are "
-                                + "always {error, message, details}."),
+                                + "always {error, message, details}; a 400 names every invalid field in "
+                                + "details.fields. No string may contain NUL (\\u0000) or an unpaired UTF-16 "
+                                + "surrogate, and decimals carry at most " + Rules.MAX_FRACTION_DIGITS
+                                + " fraction digits."),
                 "paths", paths,
                 "components", components);
         try {
@@ -54,31 +53,41 @@ public final class OpenApi {
         var op = Schema.of("summary", route.summary(),
                 "operationId", (route.method() + route.path()).replaceAll("[^A-Za-z0-9]+", "_"));
         var parameters = new ArrayList<Map<String, Object>>();
-        Matcher m = PATH_PARAM.matcher(route.path());
-        while (m.find()) {
-            parameters.add(Schema.of("name", m.group(1), "in", "path", "required", true, "schema", Schema.string(m.group(1))));
+        for (Field<?> field : route.pathParameters()) {
+            parameters.add(Schema.of("name", field.name(), "in", "path", "required", true, "schema", field.schema()));
         }
-        route.query().forEach((name, schema) ->
-                parameters.add(Schema.of("name", name, "in", "query", "required", false, "schema", schema)));
+        for (Field<?> field : route.query()) {
+            parameters.add(Schema.of("name", field.name(), "in", "query", "required", field.isRequired(),
+                    "schema", field.schema()));
+        }
+        for (Field<?> field : route.headers()) {
+            parameters.add(Schema.of("name", field.name(), "in", "header", "required", field.isRequired(),
+                    "schema", field.schema()));
+        }
         if (!parameters.isEmpty()) {
             op.put("parameters", parameters);
         }
-        if (route.request() != null) {
+        if (route.body() != null) {
             op.put("requestBody", Schema.of("required", true,
-                    "content", Schema.of(Json.CONTENT_TYPE, Schema.of("schema", route.request()))));
+                    "content", Schema.of(Json.CONTENT_TYPE, Schema.of("schema", route.body().schema()))));
         }
         var responses = new LinkedHashMap<String, Object>();
         String mediaType = route.path().equals("/metrics") ? "text/plain" : Json.CONTENT_TYPE;
-        responses.put(Integer.toString(route.status()), Schema.of("description", "success",
-                "content", Schema.of(mediaType, Schema.of("schema", route.response()))));
+        route.responses().forEach((status, schema) -> responses.put(Integer.toString(status),
+                Schema.of("description", status < 300 ? "success" : ErrorMapper.codeFor(status),
+                        "content", Schema.of(mediaType, Schema.of("schema", schema)))));
         var statuses = new TreeSet<>(route.errors());
-        if (route.request() != null) {
+        if (route.body() != null) {
             statuses.addAll(List.of(400, 413, 415));
+        }
+        if (!route.pathParameters().isEmpty() || !route.query().isEmpty() || !route.headers().isEmpty()) {
+            statuses.add(400);
         }
         if (route.mutating() && auth) {
             statuses.add(401);
         }
         statuses.add(500);
+        statuses.removeAll(route.responses().keySet());
         for (int status : statuses) {
             responses.put(Integer.toString(status), Schema.of("description", ErrorMapper.codeFor(status),
                     "content", Schema.of(Json.CONTENT_TYPE, Schema.of("schema", Schema.of("$ref", "#/components/schemas/Error")))));

@@ -1,39 +1,65 @@
 package io.tradingdesk.api.http;
 
-import io.javalin.http.Handler;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One row of the route table: what {@code HttpApi} registers with Javalin and what {@link OpenApi} documents, so
- * the two cannot drift apart. Immutable.
+ * One row of the route table: what {@code HttpApi} registers with Javalin, what it validates before the handler
+ * runs ({@link Input}) and what {@link OpenApi} documents, so that the three cannot drift apart. Immutable.
  *
- * @param method   GET, POST, PUT, PATCH or DELETE
- * @param path     Javalin path template, e.g. {@code /api/research/{id}}
- * @param summary  one line for the documentation
- * @param query    documented query parameters: name to schema
- * @param request  schema of the JSON request body, or {@code null} when the route takes none
- * @param status   the success status
- * @param response schema of the success body
- * @param errors   the error statuses the route can answer besides the generic ones
- * @param handler  the Javalin handler
+ * @param method         GET, POST, PUT, PATCH or DELETE
+ * @param path           Javalin path template, e.g. {@code /api/research/{id}}
+ * @param summary        one line for the documentation
+ * @param pathParameters one declaration per {@code {name}} of the path, in order
+ * @param query          the query parameters the route reads
+ * @param headers        the request headers the route reads (beyond Content-Type and Authorization)
+ * @param body           the JSON request body, or {@code null} when the route takes none
+ * @param responses      status to body schema of every answer that is not the error shape (successes, and e.g.
+ *                       a 503 readiness report); the first is the usual one
+ * @param errors         the statuses the route can answer with the error shape besides the generic ones
+ * @param handler        what runs once the inputs are valid
  */
-public record RouteSpec(String method, String path, String summary, Map<String, Map<String, Object>> query,
-                        Map<String, Object> request, int status, Map<String, Object> response, List<Integer> errors,
-                        Handler handler) {
+public record RouteSpec(String method, String path, String summary, List<Field<?>> pathParameters,
+                        List<Field<?>> query, List<Field<?>> headers, Body<?> body,
+                        Map<Integer, Map<String, Object>> responses, List<Integer> errors, Handler handler) {
 
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
+    /** A route's logic, called with inputs that are already valid. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(Context ctx, Input input) throws Exception;
+    }
+
     public RouteSpec {
-        query = Map.copyOf(query);
+        pathParameters = List.copyOf(pathParameters);
+        query = List.copyOf(query);
+        headers = List.copyOf(headers);
+        responses = Collections.unmodifiableMap(new LinkedHashMap<>(responses));
         errors = List.copyOf(errors);
+        if (responses.isEmpty()) {
+            throw new IllegalArgumentException(method + " " + path + ": declare at least one response");
+        }
+        long declared = path.chars().filter(c -> c == '{').count();
+        if (declared != pathParameters.size()
+                || pathParameters.stream().anyMatch(p -> !path.contains("{" + p.name() + "}"))) {
+            throw new IllegalArgumentException(method + " " + path + ": declare each path parameter once, in order");
+        }
     }
 
     /** POST, PUT, PATCH and DELETE change data: they require the bearer token when one is configured. */
     public boolean mutating() {
         return MUTATING.contains(method);
+    }
+
+    /** Reads the declared inputs (400 when one is invalid), then runs the handler. */
+    public void serve(Context ctx, Json json) throws Exception {
+        handler.handle(ctx, Input.read(this, ctx, json));
     }
 
     public static Builder get(String path, String summary) {
@@ -52,15 +78,16 @@ public record RouteSpec(String method, String path, String summary, Map<String, 
         return new Builder("PATCH", path, summary);
     }
 
-    /** Collects one route's documentation, then {@link #handle} closes it with the handler. Not thread-safe. */
+    /** Collects one route's declarations, then {@link #handle} closes it with the handler. Not thread-safe. */
     public static final class Builder {
         private final String method;
         private final String path;
         private final String summary;
-        private final LinkedHashMap<String, Map<String, Object>> query = new LinkedHashMap<>();
-        private Map<String, Object> request;
-        private int status = 200;
-        private Map<String, Object> response = Schema.freeObject();
+        private final List<Field<?>> pathParameters = new ArrayList<>();
+        private final List<Field<?>> query = new ArrayList<>();
+        private final List<Field<?>> headers = new ArrayList<>();
+        private Body<?> body;
+        private final Map<Integer, Map<String, Object>> responses = new LinkedHashMap<>();
         private List<Integer> errors = List.of();
 
         private Builder(String method, String path, String summary) {
@@ -69,19 +96,29 @@ public record RouteSpec(String method, String path, String summary, Map<String, 
             this.summary = summary;
         }
 
-        public Builder query(String name, Map<String, Object> schema) {
-            query.put(name, schema);
+        public Builder path(Field<?>... parameters) {
+            pathParameters.addAll(List.of(parameters));
             return this;
         }
 
-        public Builder body(Map<String, Object> schema) {
-            this.request = schema;
+        public Builder query(Field<?>... parameters) {
+            query.addAll(List.of(parameters));
             return this;
         }
 
+        public Builder headers(Field<?>... parameters) {
+            headers.addAll(List.of(parameters));
+            return this;
+        }
+
+        public Builder body(Body<?> declaration) {
+            this.body = declaration;
+            return this;
+        }
+
+        /** An answer with {@code status} and a body of {@code schema}; call once per such status. */
         public Builder returns(int status, Map<String, Object> schema) {
-            this.status = status;
-            this.response = schema;
+            responses.put(status, schema);
             return this;
         }
 
@@ -91,7 +128,7 @@ public record RouteSpec(String method, String path, String summary, Map<String, 
         }
 
         public RouteSpec handle(Handler handler) {
-            return new RouteSpec(method, path, summary, query, request, status, response, errors, handler);
+            return new RouteSpec(method, path, summary, pathParameters, query, headers, body, responses, errors, handler);
         }
     }
 }

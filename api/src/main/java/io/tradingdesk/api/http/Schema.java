@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Small builders for OpenAPI 3.0 schema objects (plain maps, serialised as they are). Used by the route table, so
- * that the documentation is written next to the handler it describes. Stateless.
+ * Small builders for OpenAPI 3.0 schema objects (plain maps, serialised as they are), for the response bodies in
+ * the route table; request inputs describe themselves ({@link Field}, {@link Body}). Stateless.
  */
 public final class Schema {
     private Schema() {
@@ -38,19 +38,9 @@ public final class Schema {
         return of("type", "integer");
     }
 
-    /** The {@code limit} query parameter: 1..max, default {@code fallback}. */
-    public static Map<String, Object> limit(int max, int fallback) {
-        return of("type", "integer", "minimum", 1, "maximum", max, "default", fallback);
-    }
-
     /** A decimal written as a plain JSON number (parsed as BigDecimal, never as a double). */
     public static Map<String, Object> decimal() {
         return of("type", "number");
-    }
-
-    /** A decimal in [0, 1]. */
-    public static Map<String, Object> fraction() {
-        return of("type", "number", "minimum", 0, "maximum", 1);
     }
 
     public static Map<String, Object> bool() {
@@ -67,10 +57,6 @@ public final class Schema {
 
     public static Map<String, Object> array(Map<String, Object> items) {
         return of("type", "array", "items", items);
-    }
-
-    public static Map<String, Object> array(Map<String, Object> items, int minItems, int maxItems) {
-        return of("type", "array", "items", items, "minItems", minItems, "maxItems", maxItems);
     }
 
     public static Map<String, Object> nullable(Map<String, Object> schema) {

@@ -2,6 +2,7 @@ package io.tradingdesk.api.routes;
 
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
 import io.tradingdesk.api.http.RouteSpec;
 import io.tradingdesk.api.http.Schema;
@@ -62,16 +63,16 @@ public final class HealthRoutes {
                 "migrated", Schema.bool(), "databaseReachable", Schema.bool());
         return List.of(
                 RouteSpec.get("/api/health", "Database reachability, pool counters, version; 503 when the database "
-                        + "does not answer").returns(200, health).errors(503).handle(this::health),
+                        + "does not answer").returns(200, health).returns(503, health).handle(this::health),
                 RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
                         .returns(200, ready).handle(this::live),
                 RouteSpec.get("/health/ready", "Readiness: migrations applied and the database answers; else 503")
-                        .returns(200, ready).errors(503).handle(this::ready),
+                        .returns(200, ready).returns(503, ready).handle(this::ready),
                 RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
                         .returns(200, Schema.string("Prometheus exposition format 0.0.4")).handle(this::metrics));
     }
 
-    private void health(Context ctx) {
+    private void health(Context ctx, Input in) {
         HealthProbe probe = database.probe();
         PoolStats stats = database.stats();
         var body = new Health(probe.up() ? "up" : "down",
@@ -80,18 +81,18 @@ public final class HealthRoutes {
         json.write(ctx, probe.up() ? 200 : 503, body);
     }
 
-    private void live(Context ctx) {
+    private void live(Context ctx, Input in) {
         json.write(ctx, 200, new Readiness("up", null, null));
     }
 
-    private void ready(Context ctx) {
+    private void ready(Context ctx, Input in) {
         boolean schema = migrated.getAsBoolean();
         // No probe before the schema is there: not ready either way, and it spares the database during startup.
         boolean reachable = schema && database.probe().up();
         json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
     }
 
-    private void metrics(Context ctx) {
+    private void metrics(Context ctx, Input in) {
         ctx.status(200).contentType(PROMETHEUS_TEXT).result(registry.scrape());
     }
 

@@ -3,39 +3,45 @@ package io.tradingdesk.api.routes;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.ApiError;
-import io.tradingdesk.api.http.Cursor;
-import io.tradingdesk.api.http.Fields;
+import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Field;
+import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
-import io.tradingdesk.api.http.Params;
 import io.tradingdesk.api.http.RouteSpec;
 import io.tradingdesk.api.http.Schema;
 import io.tradingdesk.api.model.Items;
-import io.tradingdesk.api.model.Page;
-import io.tradingdesk.api.model.ResearchNote;
-import io.tradingdesk.db.ConstraintViolationException;
-import io.tradingdesk.db.Database;
-import io.tradingdesk.db.RowReader;
+import io.tradingdesk.api.store.ResearchStore;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code /api/research}: notes written by models. {@code GET /api/research/{id}} is the benchmarked hot path: one
- * primary-key query, a RowReader without reflection, the payload passed through as the jsonb text. Thread-safe.
+ * {@code /api/research}: notes written by models. {@code GET /api/research/{id}} is the benchmarked hot path.
+ * Thread-safe.
  */
 public final class ResearchRoutes {
     private static final String LIST = "research";
     private static final int MAX_LATEST = 200;
-    private static final int MAX_PAGE = 200;
-    private static final int DEFAULT_LIMIT = 20;
 
-    private static final String COLUMNS = "id, symbol, model, title, body, payload::text AS payload, tags, created_at";
-    private static final String BY_ID = "SELECT " + COLUMNS + " FROM research_notes WHERE id = ?";
-    private static final String LATEST = "SELECT " + COLUMNS + " FROM research_notes ORDER BY id DESC LIMIT ?";
-    private static final RowReader<ResearchNote> READER = rs -> new ResearchNote(rs.getLong("id"),
-            rs.getString("symbol"), rs.getString("model"), rs.getString("title"), rs.getString("body"),
-            rs.getString("payload"), Rows.strings(rs, "tags"), Rows.instant(rs, "created_at"));
+    private static final Field<String> SYMBOL = Inputs.symbol("symbol").required().describedAs("an existing instrument");
+    private static final Field<String> MODEL = Field.text("model", 100).required().example("momentum-v2");
+    private static final Field<String> TITLE = Field.text("title", 300).required().example("Breakout above resistance");
+    private static final Field<String> TEXT = Field.text("body", 100_000).required().example("Volume confirms ...");
+    private static final Field<JsonNode> PAYLOAD = Field.object("payload").describedAs("model output; default {}");
+    private static final Field<List<String>> TAGS = Field.strings("tags", 50, 100);
+    private static final Body<ResearchStore.NewNote> NOTE = Body.object(
+            v -> new ResearchStore.NewNote(v.get(SYMBOL), v.get(MODEL), v.get(TITLE), v.get(TEXT), v.get(PAYLOAD),
+                    v.get(TAGS)),
+            SYMBOL, MODEL, TITLE, TEXT, PAYLOAD, TAGS);
+
+    private static final Field<Long> ID = Inputs.pathId();
+    private static final Field<Integer> LATEST_LIMIT = Field.limit(MAX_LATEST, Inputs.DEFAULT_PAGE);
+    private static final Field<String> BY_SYMBOL = Inputs.symbol("symbol").describedAs("only this instrument");
+    private static final Field<String> BY_MODEL = Field.text("model", 100).describedAs("only this model");
+    private static final Field<String> BY_TAG = Field.text("tag", 100).describedAs("only notes carrying this tag");
+    private static final Field<Instant> SINCE = Field.instant("since").describedAs("only notes created at or after");
+    private static final Field<Integer> LIMIT = Field.limit(Inputs.MAX_PAGE, Inputs.DEFAULT_PAGE);
+    private static final Field<Long> CURSOR = Field.cursor(LIST);
 
     private static final Map<String, Object> SCHEMA = Schema.object(
             Schema.required("id", "symbol", "model", "title", "body", "payload", "tags", "createdAt"),
@@ -43,116 +49,44 @@ public final class ResearchRoutes {
             "title", Schema.string("title"), "body", Schema.string("text"), "payload", Schema.freeObject(),
             "tags", Schema.array(Schema.string("tag")), "createdAt", Schema.dateTime());
 
-    private final Database database;
+    private final ResearchStore store;
     private final Json json;
 
-    public ResearchRoutes(Database database, Json json) {
-        this.database = database;
+    public ResearchRoutes(ResearchStore store, Json json) {
+        this.store = store;
         this.json = json;
     }
 
     public List<RouteSpec> routes() {
         return List.of(
-                RouteSpec.post("/api/research", "Store a research note")
-                        .body(Schema.object(Schema.required("symbol", "model", "title", "body"),
-                                "symbol", Schema.pattern(Params.SYMBOL.pattern(), "an existing instrument"),
-                                "model", Schema.string("1..100 characters"), "title", Schema.string("1..300 characters"),
-                                "body", Schema.string("1..100000 characters"),
-                                "payload", Schema.freeObject(),
-                                "tags", Schema.array(Schema.string("1..100 characters"), 0, 50)))
+                RouteSpec.post("/api/research", "Store a research note").body(NOTE)
                         .returns(201, SCHEMA).errors(422, 503).handle(this::create),
                 // Registered before /{id} so that "latest" is never taken for an id.
-                RouteSpec.get("/api/research/latest", "The newest notes, newest first")
-                        .query("limit", Schema.limit(MAX_LATEST, DEFAULT_LIMIT))
-                        .returns(200, Schema.items(SCHEMA)).errors(400, 503).handle(this::latest),
-                RouteSpec.get("/api/research/{id}", "One note by id")
-                        .returns(200, SCHEMA).errors(400, 404, 503).handle(this::get),
+                RouteSpec.get("/api/research/latest", "The newest notes, newest first").query(LATEST_LIMIT)
+                        .returns(200, Schema.items(SCHEMA)).errors(503).handle(this::latest),
+                RouteSpec.get("/api/research/{id}", "One note by id").path(ID)
+                        .returns(200, SCHEMA).errors(404, 503).handle(this::get),
                 RouteSpec.get("/api/research", "Search notes, newest first, in keyset pages")
-                        .query("symbol", Schema.string("only this instrument"))
-                        .query("model", Schema.string("only this model"))
-                        .query("tag", Schema.string("only notes carrying this tag"))
-                        .query("since", Schema.dateTime())
-                        .query("limit", Schema.limit(MAX_PAGE, DEFAULT_LIMIT))
-                        .query("cursor", Schema.string("nextCursor of the previous page"))
-                        .returns(200, Schema.page(SCHEMA)).errors(400, 503).handle(this::search));
+                        .query(BY_SYMBOL, BY_MODEL, BY_TAG, SINCE, LIMIT, CURSOR)
+                        .returns(200, Schema.page(SCHEMA)).errors(503).handle(this::search));
     }
 
-    private void get(Context ctx) {
-        long id = Params.id(ctx, "id");
-        ResearchNote note = database.fetchOne(BY_ID, READER, id)
-                .orElseThrow(() -> ApiError.notFound("no research note " + id, Map.of("id", id)));
-        json.write(ctx, 200, note);
+    private void get(Context ctx, Input in) {
+        long id = in.get(ID);
+        json.write(ctx, 200, store.find(id)
+                .orElseThrow(() -> ApiError.notFound("no research note " + id, Map.of("id", id))));
     }
 
-    private void latest(Context ctx) {
-        json.write(ctx, 200, new Items<>(database.fetchAll(LATEST, READER, Params.limit(ctx, DEFAULT_LIMIT, MAX_LATEST))));
+    private void latest(Context ctx, Input in) {
+        json.write(ctx, 200, new Items<>(store.latest(in.get(LATEST_LIMIT))));
     }
 
-    private void create(Context ctx) {
-        Fields body = json.object(ctx);
-        String symbol = body.matching("symbol", true, Params.SYMBOL, Params.SYMBOL_RULE);
-        String model = body.text("model", true, 100);
-        String title = body.text("title", true, 300);
-        String text = body.text("body", true, 100_000);
-        JsonNode payload = body.object("payload", false);
-        List<String> tags = body.strings("tags", 50, 100);
-        body.validate();
-        try {
-            ResearchNote note = database.executeReturning("""
-                    INSERT INTO research_notes (symbol, model, title, body, payload, tags)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    RETURNING""" + " " + COLUMNS, READER,
-                    symbol, model, title, text,
-                    payload == null ? json.mapper().createObjectNode() : payload, tags.toArray(String[]::new)).orElseThrow();
-            json.write(ctx, 201, note);
-        } catch (ConstraintViolationException e) {
-            throw Rows.unknownSymbol(e, symbol);
-        }
+    private void create(Context ctx, Input in) {
+        json.write(ctx, 201, store.create(in.body(NOTE)));
     }
 
-    private void search(Context ctx) {
-        String symbol = Params.symbolQuery(ctx);
-        String model = Params.text(ctx, "model", 100);
-        String tag = Params.text(ctx, "tag", 100);
-        Instant since = Params.instant(ctx, "since");
-        int limit = Params.limit(ctx, DEFAULT_LIMIT, MAX_PAGE);
-        Long after = Cursor.decode(LIST, ctx.queryParam("cursor"));
-
-        // Every filter has an index that ends in id DESC (or the primary key itself), so each page is a short scan.
-        var sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM research_notes WHERE true");
-        var args = new ArrayList<Object>();
-        if (symbol != null) {
-            sql.append(" AND symbol = ?");
-            args.add(symbol);
-        }
-        if (model != null) {
-            sql.append(" AND model = ?");
-            args.add(model);
-        }
-        if (tag != null) {
-            sql.append(" AND tags @> ARRAY[?]::text[]");
-            args.add(tag);
-        }
-        if (since != null) {
-            sql.append(" AND created_at >= ?");
-            args.add(since);
-        }
-        if (after != null) {
-            sql.append(" AND id < ?");
-            args.add(after);
-        }
-        // One row more than asked tells whether another page exists without a count.
-        sql.append(" ORDER BY id DESC LIMIT ?");
-        args.add(limit + 1);
-        List<ResearchNote> rows = database.fetchAll(sql.toString(), READER, args.toArray());
-        json.write(ctx, 200, page(rows, limit));
-    }
-
-    private static Page<ResearchNote> page(List<ResearchNote> rows, int limit) {
-        if (rows.size() <= limit) {
-            return new Page<>(rows, null);
-        }
-        List<ResearchNote> items = rows.subList(0, limit);
-        return new Page<>(items, Cursor.encode(LIST, items.get(limit - 1).id()));
+    private void search(Context ctx, Input in) {
+        var filter = new ResearchStore.Filter(in.get(BY_SYMBOL), in.get(BY_MODEL), in.get(BY_TAG), in.get(SINCE));
+        json.write(ctx, 200, Inputs.page(store.search(filter, in.get(CURSOR), in.get(LIMIT)), LIST));
     }
 }

@@ -1,4 +1,4 @@
-package io.tradingdesk.api.routes;
+package io.tradingdesk.api.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.tradingdesk.api.routes;
+package io.tradingdesk.api.store;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
