@@ -50,7 +50,18 @@ public final class ErrorMapper {
         if (error.status() == 503) {
             ctx.header("Retry-After", "1");
         }
+        if (unreadBody(ctx)) {
+            // Refused before its body was read (401, 415, 413, a bad parameter): Jetty will not reuse a connection
+            // with unread content in it. Saying so lets the client open a new one instead of sending its next
+            // request into a connection that is about to close.
+            ctx.header("Connection", "close");
+        }
         json.write(ctx, error.status(), new ErrorBody(error.code(), error.getMessage(), error.details()));
+    }
+
+    private static boolean unreadBody(Context ctx) {
+        boolean hasBody = ctx.req().getContentLengthLong() > 0 || ctx.header("Transfer-Encoding") != null;
+        return hasBody && ctx.attribute(Json.BODY_READ) == null;
     }
 
     private ApiError translate(Exception e, Context ctx) {

@@ -25,6 +25,8 @@ import java.util.Map;
  */
 public final class Json {
     public static final String CONTENT_TYPE = "application/json";
+    /** Request attribute: the body was read to its end, so the connection can serve the next request. */
+    static final String BODY_READ = "tradingdesk.bodyRead";
 
     /** Javalin compresses responses from 1500 bytes on (when the client accepts it); smaller ones never. */
     private static final int COMPRESSIBLE_BYTES = 1500;
@@ -87,6 +89,7 @@ public final class Json {
             throw tooLarge();
         }
         byte[] bytes = readLimited(ctx);
+        ctx.attribute(BODY_READ, Boolean.TRUE);
         if (bytes.length == 0) {
             throw ApiError.badRequest("the request body is empty; a JSON document is required", Map.of());
         }
