@@ -143,7 +143,13 @@ public final class HttpApi {
                 server.setHandler(inFlight);
                 server.setErrorHandler(new JettyErrorHandler(mapper));
             });
-            c.jetty.modifyHttpConfiguration(http -> http.setSendServerVersion(false));
+            c.jetty.modifyHttpConfiguration(http -> {
+                http.setSendServerVersion(false);
+                // Jetty reuses header values it has seen on a connection and, by default, matches them ignoring
+                // case: a bearer token that differs from the right one only in case would be swapped for the cached
+                // right one and pass. Header values are compared exactly.
+                http.setHeaderCacheCaseSensitive(true);
+            });
             c.requestLogger.http(metrics::record);
             c.routes.exception(HttpResponseException.class, errors::handle);
             c.routes.exception(Exception.class, errors::handle);

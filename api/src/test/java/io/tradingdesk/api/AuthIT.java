@@ -53,6 +53,19 @@ class AuthIT {
     }
 
     @Test
+    void a_token_differing_only_in_case_is_refused_on_a_connection_that_sent_the_right_one() {
+        // Jetty caches header values per connection and, by default, matches them ignoring case: after one request
+        // with the right token, the same value in upper case would be replaced by the cached original and pass.
+        for (int i = 0; i < 3; i++) {
+            var right = server.put("/api/instruments/AUTHCASE", BODY, "Authorization", "Bearer " + TOKEN);
+            assertThat(right.status()).isIn(200, 201);
+            var upper = server.put("/api/instruments/AUTHCASE", BODY, "Authorization",
+                    "Bearer " + TOKEN.toUpperCase(java.util.Locale.ROOT));
+            assertThat(upper.status()).as("upper-cased token after the right one, round %d", i).isEqualTo(401);
+        }
+    }
+
+    @Test
     void the_token_is_checked_before_the_body() {
         var r = server.post("/api/research", "not json at all");
         assertThat(r.status()).isEqualTo(401);
