@@ -1,4 +1,4 @@
-package io.tradingdesk.db;
+package io.tradingdesk.embedded;
 
 import java.io.BufferedInputStream;
 import java.io.File;
@@ -578,7 +578,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         String socketDirs = socketProbe.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH
                 ? dataDirectory.toString() : "";
         StringBuilder conf = new StringBuilder()
-                .append("# Written by io.tradingdesk.db.EmbeddedPostgres at every start; edits are overwritten.\n")
+                .append("# Written by io.tradingdesk.embedded.EmbeddedPostgres at every start; edits are overwritten.\n")
                 .append("listen_addresses = '").append(HOST).append("'\n")
                 .append("port = ").append(port).append('\n')
                 .append("unix_socket_directories = ").append(quote(socketDirs)).append('\n');

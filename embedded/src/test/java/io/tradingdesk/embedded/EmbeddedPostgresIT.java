@@ -1,4 +1,4 @@
-package io.tradingdesk.db;
+package io.tradingdesk.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
