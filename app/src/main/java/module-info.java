@@ -6,6 +6,8 @@ module app {
     requires api;
     requires db;
     requires migrations;
+    // The embedded PostgreSQL started when DATABASE_URL is unset.
+    requires embedded;
     requires micrometer.registry.prometheus;
     requires org.slf4j;
     // TERM/INT handlers, so a stopped server exits 0 instead of the JVM's 143/130.

@@ -16,10 +16,6 @@ module db {
     // pgjdbc instantiates the unix socket factory by name; these make sure it and its native library are resolved.
     requires org.newsclub.net.unix;
     requires com.kohlschutter.junixsocket.nativecommon;
-    // The embedded PostgreSQL: unpacks the binaries jar and checks whether we run as root.
-    requires org.tukaani.xz;
-    requires org.apache.commons.compress;
-    requires jdk.security.auth;
 
     exports io.tradingdesk.db;
 }

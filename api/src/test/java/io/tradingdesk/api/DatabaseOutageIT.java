@@ -3,8 +3,8 @@ package io.tradingdesk.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tradingdesk.db.DatabaseUrl;
-import io.tradingdesk.db.EmbeddedPostgres;
 import io.tradingdesk.db.testing.TestDatabase;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import io.tradingdesk.migrations.Migrations;
 import java.time.Duration;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.tradingdesk.app;
 
 import io.tradingdesk.db.DatabaseUrl;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;

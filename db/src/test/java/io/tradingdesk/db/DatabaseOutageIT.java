@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tradingdesk.db.testing.TestDatabase;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

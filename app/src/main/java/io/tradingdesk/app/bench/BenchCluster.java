@@ -1,7 +1,7 @@
 package io.tradingdesk.app.bench;
 
 import io.tradingdesk.db.DatabaseUrl;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

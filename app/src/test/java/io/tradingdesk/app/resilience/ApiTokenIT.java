@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.tradingdesk.api.ApiConfig;
 import io.tradingdesk.db.ConfigException;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.net.http.HttpRequest;
 import java.sql.Connection;
 import java.sql.ResultSet;

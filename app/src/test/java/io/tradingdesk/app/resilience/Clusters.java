@@ -1,6 +1,6 @@
 package io.tradingdesk.app.resilience;
 
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import io.tradingdesk.migrations.Migrations;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package io.tradingdesk.app.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import io.tradingdesk.db.EmbeddedPostgres;
 import io.tradingdesk.db.PoolStats;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -3,7 +3,7 @@ package io.tradingdesk.app.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import io.tradingdesk.migrations.Migrations;
 import java.io.IOException;
 import java.nio.file.Files;

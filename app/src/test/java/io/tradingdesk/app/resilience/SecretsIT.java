@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tradingdesk.api.ApiConfig;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DbConfig;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import io.tradingdesk.migrations.Migrations;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;

@@ -6,7 +6,7 @@ import io.tradingdesk.api.ApiConfig;
 import io.tradingdesk.api.HttpApi;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DbConfig;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

