@@ -46,6 +46,9 @@ final class Rules {
 
         @Override
         public String fromText(String raw, String name, Problems problems) {
+            if (raw.isBlank()) {
+                return problems.add(name, "must not be blank");
+            }
             if (raw.length() > maxLength) {
                 return problems.add(name, "must be at most " + maxLength + " characters");
             }
@@ -54,7 +57,8 @@ final class Rules {
 
         @Override
         public Map<String, Object> schema() {
-            return Schema.of("type", "string", "minLength", 1, "maxLength", maxLength);
+            // \S: at least one character that is not white space, as "not blank" above.
+            return Schema.of("type", "string", "minLength", 1, "maxLength", maxLength, "pattern", "\\S");
         }
 
         @Override
@@ -222,7 +226,8 @@ final class Rules {
 
         @Override
         public Map<String, Object> schema() {
-            return Schema.of("type", "integer", "format", "int64", "minimum", 1);
+            return Schema.of("oneOf", List.of(Schema.of("type", "integer", "format", "int64", "minimum", 1),
+                    Schema.of("type", "string", "pattern", "^" + ID.pattern() + "$")));
         }
 
         @Override

@@ -39,10 +39,10 @@ class ApiTokenIT {
     private static List<String[]> mutatingRequests() {
         return List.of(
                 new String[] {"PUT", "/api/instruments/TK001", Desk.instrument("Token Co", "equity", "USD")},
-                new String[] {"POST", "/api/market/bars", "[" + HostileInputIT.validBar("2022-01-01T00:00:00Z", 0)
+                new String[] {"POST", "/api/market/bars", "[" + Desk.validBar("2022-01-01T00:00:00Z", 0)
                         .put("symbol", "TK000") + "]"},
-                new String[] {"POST", "/api/research", HostileInputIT.validResearch().put("symbol", "TK000").toString()},
-                new String[] {"POST", "/api/pitches", HostileInputIT.validPitch().put("symbol", "TK000").toString()},
+                new String[] {"POST", "/api/research", Desk.validResearch().put("symbol", "TK000").toString()},
+                new String[] {"POST", "/api/pitches", Desk.validPitch().put("symbol", "TK000").toString()},
                 new String[] {"PATCH", "/api/pitches/" + draftPitch + "/status", "{\"status\":\"approved\",\"version\":1}"},
                 new String[] {"POST", "/api/trades", "{\"pitchId\":" + draftPitch + ",\"quantity\":1,\"price\":100}"});
     }
@@ -55,7 +55,7 @@ class ApiTokenIT {
         stack = Stack.start(pg, "token", null, Map.of("DB_MAX_POOL_SIZE", "4", "DB_MIN_POOL_SIZE", "1"));
         client = stack.client(Duration.ofSeconds(15));
         Desk.seed(client, new Ledger(), "TK", 1);
-        draftPitch = Desk.id(client.post("/api/pitches", HostileInputIT.validPitch().put("symbol", "TK000").toString()));
+        draftPitch = Desk.id(client.post("/api/pitches", Desk.validPitch().put("symbol", "TK000").toString()));
     }
 
     @AfterAll
@@ -104,8 +104,8 @@ class ApiTokenIT {
                 }
                 Reply r = client.exchange(builder.build());
                 assertThat(r.status()).as("%s %s with Authorization %s: %s", request[0], request[1],
-                        header == null ? "(none)" : "'" + HostileInputIT.abbreviate(header) + "'", r).isEqualTo(401);
-                HostileInputIT.assertErrorShape(r);
+                        header == null ? "(none)" : "'" + Refusals.abbreviate(header) + "'", r).isEqualTo(401);
+                Refusals.assertErrorShape(r);
                 assertThat(r.body()).doesNotContain(token);
                 refused++;
             }
@@ -117,7 +117,7 @@ class ApiTokenIT {
     @Test
     void aTokenSmuggledInTheQueryOrAnotherHeaderIsNotAccepted() throws SQLException {
         Map<String, String> before = counts();
-        String body = HostileInputIT.validResearch().put("symbol", "TK000").toString();
+        String body = Desk.validResearch().put("symbol", "TK000").toString();
         for (HttpRequest request : List.of(
                 client.request("/api/research?token=" + Stack.TOKEN).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),

@@ -65,6 +65,30 @@ final class Desk {
                 .toString();
     }
 
+    /** A valid research note on HX000 (the hostile and security tests' instrument); callers change what they test. */
+    static ObjectNode validResearch() {
+        ObjectNode body = JSON.createObjectNode().put("symbol", "HX000").put("model", "m").put("title", "t")
+                .put("body", "b");
+        body.putObject("payload").put("k", 1);
+        body.putArray("tags").add("a");
+        return body;
+    }
+
+    /** A valid buy pitch on HX000. */
+    static ObjectNode validPitch() {
+        return JSON.createObjectNode().put("symbol", "HX000").put("side", "buy").put("thesis", "x")
+                .put("entryPrice", new BigDecimal("100")).put("targetPrice", new BigDecimal("110"))
+                .put("stopPrice", new BigDecimal("95")).put("confidence", new BigDecimal("0.5"));
+    }
+
+    /** A valid bar of HX000 at {@code day} plus {@code minute} minutes. */
+    static ObjectNode validBar(String day, int minute) {
+        return JSON.createObjectNode().put("symbol", "HX000")
+                .put("ts", Instant.parse(day).plusSeconds(60L * minute).toString())
+                .put("open", new BigDecimal("1.5")).put("high", new BigDecimal("2")).put("low", new BigDecimal("1"))
+                .put("close", new BigDecimal("1.5")).put("volume", new BigDecimal("10"));
+    }
+
     String symbol(RandomGenerator rng) {
         return symbols.get(rng.nextInt(symbols.size()));
     }

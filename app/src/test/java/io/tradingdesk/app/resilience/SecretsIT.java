@@ -105,7 +105,7 @@ class SecretsIT {
                     for (int i = 0; i < 3; i++) {
                         bodies.add(right.get("/api/instruments").toString());
                         bodies.add(right.get("/health/ready").toString());
-                        bodies.add(right.post("/api/research", HostileInputIT.validResearch().put("symbol", "SC000")
+                        bodies.add(right.post("/api/research", Desk.validResearch().put("symbol", "SC000")
                                 .toString()).toString());
                     }
                     bodies.add(right.get("/api/health").toString());
