@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * k6 running the project's own scripts ({@code loadtest/*.js}) with {@code --vus/--duration} on the command line
+ * k6 running the project's own scripts ({@code loadtest/k6/*.js}) with {@code --vus/--duration} on the command line
  * (which replaces the scripts' per-VU-iteration scenarios by a constant-VUs one) and BASE_URL, VUS, DURATION and
  * OUT_DIR in the environment; reads the JSON summary the scripts' {@code handleSummary} writes. Latencies are those
  * of the workload's request class ({@code http_req_duration{kind:...}}), so setup()'s seeding is left out.

@@ -32,7 +32,7 @@ interface LoadTool extends AutoCloseable {
         String choice = forced.orElse(k6.isPresent() ? "k6" : wrk.isPresent() ? "wrk" : "java");
         return switch (choice) {
             case "k6" -> new K6Tool(k6.orElseThrow(() -> new IllegalStateException("--driver k6: k6 is not on PATH")),
-                    loadtestDir, workDir);
+                    loadtestDir.resolve("k6"), workDir);
             case "wrk" -> new WrkTool(wrk.orElseThrow(() -> new IllegalStateException(
                     "--driver wrk: wrk is not on PATH (apt-get install wrk)")), loadtestDir.resolve("wrk"));
             case "java" -> new JavaTool();

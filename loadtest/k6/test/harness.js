@@ -49,7 +49,7 @@ export function validateOptions(options) {
 }
 
 /**
- * @param {string} script - file name in loadtest/, e.g. "writes.js"
+ * @param {string} script - file name in loadtest/k6/, e.g. "writes.js"
  * @param {{iterations?: number, token?: string, handler?: (req: any) => any}} [opts]
  */
 export async function runScript(script, opts = {}) {
