@@ -1,0 +1,89 @@
+package io.tradingdesk.loadtest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * k6 running the project's own scripts ({@code loadtest/k6/*.js}) with {@code --vus/--duration} on the command line
+ * (which replaces the scripts' per-VU-iteration scenarios by a constant-VUs one) and BASE_URL, VUS, DURATION and
+ * OUT_DIR in the environment; reads the JSON summary the scripts' {@code handleSummary} writes. Latencies are those
+ * of the workload's request class ({@code http_req_duration{kind:...}}), so setup()'s seeding is left out.
+ * A threshold failure (exit 99) still yields numbers; they are reported, not judged, here.
+ */
+final class K6Tool implements LoadTool {
+
+    private final Path k6;
+    private final Path loadtest;
+    private final Path workDir;
+
+    K6Tool(Path k6, Path loadtest, Path workDir) {
+        this.k6 = k6;
+        this.loadtest = loadtest;
+        this.workDir = workDir;
+    }
+
+    @Override
+    public String name() {
+        return exec(List.of(k6.toString(), "version"), Duration.ofSeconds(10), workDir).lines().findFirst()
+                .orElse("k6").strip();
+    }
+
+    @Override
+    public LoadResult run(URI baseUri, Workload workload, Dataset data, int concurrency, Duration duration) {
+        String script = workload.k6Script();
+        String name = script.replace(".js", "");
+        Path out = workDir.resolve("k6-" + name + "-" + concurrency);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String d = duration.toSeconds() + "s";
+        exec(List.of(k6.toString(), "run", "--quiet", "--vus", Integer.toString(concurrency), "--duration", d,
+                        "-e", "BASE_URL=" + baseUri, "-e", "VUS=" + concurrency, "-e", "DURATION=" + d,
+                        "-e", "OUT_DIR=" + out.toAbsolutePath(), "-e", "INSTRUMENTS=" + data.instruments(),
+                        loadtest.resolve(script).toString()),
+                duration.plusMinutes(6), loadtest);
+        Path summary = out.resolve(name + ".json");
+        try {
+            return parse(concurrency, workload, Json.parse(Files.readString(summary)), duration);
+        } catch (IOException e) {
+            throw new UncheckedIOException("k6 wrote no summary " + summary + ": " + e.getMessage(), e);
+        }
+    }
+
+    static LoadResult parse(int concurrency, Workload workload, Object summary, Duration duration) {
+        String kind = switch (workload) {
+            case SIMPLE, POINT -> "simple";
+            case WRITE -> "write";
+            case COMPLEX -> "complex";
+        };
+        Object metrics = Json.at(summary, "metrics");
+        Object latency = metrics instanceof Map<?, ?> m ? m.get("http_req_duration{kind:" + kind + "}") : null;
+        if (latency == null && metrics instanceof Map<?, ?> m) {
+            latency = m.get("http_req_duration");
+        }
+        long iterations = (long) Json.number(metrics, "iterations.values.count");
+        long failed = (long) Json.number(metrics, "http_req_failed.values.passes");
+        Map<String, Long> failures = new TreeMap<>();
+        if (failed > 0) {
+            failures.put("http_req_failed", failed);
+        }
+        double seconds = duration.toNanos() / 1e9;
+        return new LoadResult(concurrency, iterations, failed, failures, duration, iterations / seconds,
+                Json.number(latency, "values.avg"), Json.number(latency, "values.med"),
+                Json.number(latency, "values.p(95)"), Json.number(latency, "values.p(99)"),
+                Json.number(latency, "values.min"), Json.number(latency, "values.max"));
+    }
+
+    private static String exec(List<String> cmd, Duration timeout, Path dir) {
+        return Command.run(new ProcessBuilder(cmd).directory(dir.toFile()), timeout).output();
+    }
+}

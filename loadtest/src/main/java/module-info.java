@@ -1,0 +1,16 @@
+/**
+ * The before/after benchmark: {@code java -p loadtest/target/modules -m loadtest} runs
+ * {@code io.tradingdesk.loadtest.Benchmark} (recorded as this module's main class by the jar plugin), which starts
+ * the server from {@code app/target/modules} as a child process. Exports nothing; nothing depends on it.
+ */
+module loadtest {
+    // BenchCluster: DatabaseUrl and the throwaway PostgreSQL (EmbeddedPostgres); db also resolves pgjdbc.
+    requires db;
+    // Seeder and BenchCluster talk JDBC to the benchmark's cluster.
+    requires java.sql;
+    // LoadDriver, and the probes of the server under test (/health/ready, /api/health, /metrics).
+    requires java.net.http;
+    // throughput-p99.png: JFreeChart draws with AWT, headless.
+    requires java.desktop;
+    requires org.jfree.jfreechart;
+}
