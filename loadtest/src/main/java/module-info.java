@@ -13,4 +13,9 @@ module loadtest {
     // throughput-p99.png: JFreeChart draws with AWT, headless.
     requires java.desktop;
     requires org.jfree.jfreechart;
+    // Reads k6's and wrk's summaries and /api/health, writes benchmark.json.
+    requires com.fasterxml.jackson.databind;
+
+    // Jackson reads and writes the summary and report records by reflection.
+    opens io.tradingdesk.loadtest to com.fasterxml.jackson.databind;
 }

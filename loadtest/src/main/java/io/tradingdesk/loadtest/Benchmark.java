@@ -1,5 +1,6 @@
 package io.tradingdesk.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -181,7 +182,8 @@ public final class Benchmark {
         var report = new Report(plan, environment, notes, data, pgbench, direct, pooled);
         String markdown = report.markdown();
         write("benchmark.md", markdown);
-        write("benchmark.json", Json.write(report.json()));
+        write("benchmark.json", JsonReport.write(plan, environment, notes, data, pgbench, direct, pooled,
+                report.targets()));
         try {
             Chart.write(outDir.resolve("throughput-p99.png"), direct, pooled, pgbench);
         } catch (RuntimeException | LinkageError e) {
@@ -322,7 +324,7 @@ public final class Benchmark {
     // ---- measuring -------------------------------------------------------------------------------------------
 
     private record Snapshot(long nanos, double server, double postgres, double client, double machine,
-                            Map<String, Object> pool, double acquireCount, double acquireSum,
+                            JsonNode pool, double acquireCount, double acquireSum,
                             TreeMap<Double, Double> acquireBuckets) {
     }
 
@@ -401,8 +403,8 @@ public final class Benchmark {
                 postgresCores, clientCores, Double.isNaN(postgresCores) ? Double.NaN : Math.max(0, machineCores - known));
     }
 
-    private static double delta(Map<String, Object> after, Map<String, Object> before, String key) {
-        return Json.number(after, key) - Json.number(before, key);
+    private static double delta(JsonNode after, JsonNode before, String key) {
+        return Measurement.poolNumber(after, key) - Measurement.poolNumber(before, key);
     }
 
     // ---- profiling when a target is missed -------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package io.tradingdesk.loadtest;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -18,6 +20,32 @@ import java.util.TreeMap;
  * A threshold failure (exit 99) still yields numbers; they are reported, not judged, here.
  */
 final class K6Tool implements LoadTool {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The part of k6's end-of-test summary (what handleSummary gets, written unchanged) that the report uses. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Summary(Map<String, Metric> metrics) {
+
+        /** A metric's aggregated values: avg, med, p(95), count, passes, ...; NaN for one k6 did not compute. */
+        @JsonIgnoreProperties(ignoreUnknown = true)
+        record Metric(Map<String, Double> values) {
+            double value(String name) {
+                Double v = values == null ? null : values.get(name);
+                return v == null ? Double.NaN : v;
+            }
+        }
+
+        /** The named metric, or one without values when the summary has none of that name. */
+        Metric metric(String name) {
+            Metric m = metrics == null ? null : metrics.get(name);
+            return m == null ? new Metric(Map.of()) : m;
+        }
+
+        boolean has(String name) {
+            return metrics != null && metrics.containsKey(name);
+        }
+    }
 
     private final Path k6;
     private final Path loadtest;
@@ -53,34 +81,30 @@ final class K6Tool implements LoadTool {
                 duration.plusMinutes(6), loadtest);
         Path summary = out.resolve(name + ".json");
         try {
-            return parse(concurrency, workload, Json.parse(Files.readString(summary)), duration);
+            return parse(concurrency, workload, JSON.readValue(summary.toFile(), Summary.class), duration);
         } catch (IOException e) {
-            throw new UncheckedIOException("k6 wrote no summary " + summary + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("k6 wrote no readable summary " + summary + ": " + e.getMessage(), e);
         }
     }
 
-    static LoadResult parse(int concurrency, Workload workload, Object summary, Duration duration) {
+    static LoadResult parse(int concurrency, Workload workload, Summary summary, Duration duration) {
         String kind = switch (workload) {
             case SIMPLE, POINT -> "simple";
             case WRITE -> "write";
             case COMPLEX -> "complex";
         };
-        Object metrics = Json.at(summary, "metrics");
-        Object latency = metrics instanceof Map<?, ?> m ? m.get("http_req_duration{kind:" + kind + "}") : null;
-        if (latency == null && metrics instanceof Map<?, ?> m) {
-            latency = m.get("http_req_duration");
-        }
-        long iterations = (long) Json.number(metrics, "iterations.values.count");
-        long failed = (long) Json.number(metrics, "http_req_failed.values.passes");
+        String byKind = "http_req_duration{kind:" + kind + "}";
+        Summary.Metric latency = summary.metric(summary.has(byKind) ? byKind : "http_req_duration");
+        long iterations = (long) summary.metric("iterations").value("count");
+        long failed = (long) summary.metric("http_req_failed").value("passes");
         Map<String, Long> failures = new TreeMap<>();
         if (failed > 0) {
             failures.put("http_req_failed", failed);
         }
         double seconds = duration.toNanos() / 1e9;
         return new LoadResult(concurrency, iterations, failed, failures, duration, iterations / seconds,
-                Json.number(latency, "values.avg"), Json.number(latency, "values.med"),
-                Json.number(latency, "values.p(95)"), Json.number(latency, "values.p(99)"),
-                Json.number(latency, "values.min"), Json.number(latency, "values.max"));
+                latency.value("avg"), latency.value("med"), latency.value("p(95)"), latency.value("p(99)"),
+                latency.value("min"), latency.value("max"));
     }
 
     private static String exec(List<String> cmd, Duration timeout, Path dir) {

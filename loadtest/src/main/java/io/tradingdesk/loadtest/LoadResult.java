@@ -2,7 +2,6 @@ package io.tradingdesk.loadtest;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -69,23 +68,5 @@ public record LoadResult(int concurrency, long requests, long failed, Map<String
                         + " p99 %.2f min %.2f max %.2f",
                 concurrency, requests, elapsed.toNanos() / 1e9, throughput, failed, new TreeMap<>(failures),
                 avgMillis, p50Millis, p95Millis, p99Millis, minMillis, maxMillis);
-    }
-
-    /** The numbers as a JSON-ready map (durations in seconds). */
-    Map<String, Object> toMap() {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("concurrency", concurrency);
-        m.put("requests", requests);
-        m.put("failed", failed);
-        m.put("failures", new TreeMap<>(failures));
-        m.put("elapsedSeconds", elapsed.toNanos() / 1e9);
-        m.put("throughput", throughput);
-        m.put("avgMillis", avgMillis);
-        m.put("p50Millis", p50Millis);
-        m.put("p95Millis", p95Millis);
-        m.put("p99Millis", p99Millis);
-        m.put("minMillis", minMillis);
-        m.put("maxMillis", maxMillis);
-        return m;
     }
 }

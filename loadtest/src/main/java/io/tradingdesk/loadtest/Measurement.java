@@ -1,14 +1,13 @@
 package io.tradingdesk.loadtest;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One measured load run of one server mode, with what the server and PostgreSQL spent on it. CPU figures are
  * cores (CPU seconds per wall-clock second) over the run; {@code NaN} when not measurable (e.g. PostgreSQL's on a
  * server given by BENCH_DATABASE_URL). Pool counters are the run's deltas from {@code /api/health} and
- * {@code /metrics}; {@code pool} is the health snapshot taken right after the run. Immutable.
+ * {@code /metrics}; {@code pool} is the health snapshot taken right after the run. Immutable (nothing modifies the
+ * pool snapshot once it is read).
  *
  * @param mode             direct or pooled
  * @param name             what the run was for: "simple", "stress", "sweep", "round 3", ...
@@ -26,49 +25,22 @@ import java.util.Map;
  *                         three above): anything well above zero means the numbers were disturbed
  */
 record Measurement(String mode, String name, Workload workload, LoadResult result, double acquisitions,
-                   double created, double acquireAvgMillis, double acquireP99BoundMillis, Map<String, Object> pool,
-                   double serverCores,
-                   double postgresCores, double clientCores, double otherCores) {
-
-    Measurement {
-        pool = Collections.unmodifiableMap(new LinkedHashMap<>(pool)); // JSON nulls allowed
-    }
+                   double created, double acquireAvgMillis, double acquireP99BoundMillis, JsonNode pool,
+                   double serverCores, double postgresCores, double clientCores, double otherCores) {
 
     /** 1 - created / acquisitions over this run: the share of queries that reused an open connection. */
     double reuseRate() {
         return acquisitions > 0 ? Math.max(0, 1 - created / acquisitions) : Double.NaN;
     }
 
-    /**
-     * A number of the pool snapshot; the acquire percentiles are read as {@code acquireP99Millis} (PoolStats' name)
-     * or {@code acquireMs.p99} (the shape /api/health nests them in).
-     */
+    /** A number of the pool snapshot ({@code "total"}, {@code "refused"}, ...), {@code NaN} when it has none. */
     double poolNumber(String key) {
-        double v = Json.number(pool, key);
-        if (Double.isNaN(v) && key.startsWith("acquireP") && key.endsWith("Millis")) {
-            v = Json.number(pool, "acquireMs." + key.substring("acquire".length(), key.length() - "Millis".length())
-                    .toLowerCase(java.util.Locale.ROOT));
-        }
-        return v;
+        return poolNumber(pool, key);
     }
 
-    Map<String, Object> toMap() {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("mode", mode);
-        m.put("name", name);
-        m.put("workload", workload.label());
-        m.put("route", workload.route());
-        m.put("result", result.toMap());
-        m.put("acquisitions", acquisitions);
-        m.put("connectionsCreated", created);
-        m.put("reuseRate", reuseRate());
-        m.put("acquireAvgMillis", acquireAvgMillis);
-        m.put("acquireP99BoundMillis", acquireP99BoundMillis);
-        m.put("serverCores", serverCores);
-        m.put("postgresCores", postgresCores);
-        m.put("clientCores", clientCores);
-        m.put("otherCores", otherCores);
-        m.put("poolAfter", new LinkedHashMap<>(pool));
-        return m;
+    /** A number of a pool section of {@code /api/health}, {@code NaN} when it is missing or not a number. */
+    static double poolNumber(JsonNode pool, String key) {
+        JsonNode value = pool.get(key);
+        return value != null && value.isNumber() ? value.doubleValue() : Double.NaN;
     }
 }

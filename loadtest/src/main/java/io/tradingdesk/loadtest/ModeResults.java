@@ -2,7 +2,6 @@ package io.tradingdesk.loadtest;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,28 +34,5 @@ final class ModeResults {
 
     double timedRoundsCv() {
         return Stats.cv(timedRounds.stream().mapToDouble(m -> m.result().throughput()).toArray());
-    }
-
-    Map<String, Object> toMap() {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("mode", mode);
-        m.put("serverStartSeconds", startSeconds);
-        m.put("peakRssKib", peakRssKib);
-        m.put("serverCpuSeconds", serverCpuSeconds);
-        m.put("warmup", warmup == null ? null : warmup.toMap());
-        var w = new LinkedHashMap<String, Object>();
-        workloads.forEach((k, v) -> w.put(k.label(), v.toMap()));
-        m.put("workloads", w);
-        m.put("stress", stress == null ? null : stress.toMap());
-        m.put("fixedRounds", fixedRounds.stream().map(LoadResult::toMap).toList());
-        m.put("fixedRoundsCv", fixedRoundsCv());
-        m.put("timedRounds", timedRounds.stream().map(Measurement::toMap).toList());
-        m.put("timedRoundsCv", timedRoundsCv());
-        var s = new LinkedHashMap<String, Object>();
-        sweep.forEach((k, v) -> s.put(Integer.toString(k), v.toMap()));
-        m.put("sweep", s);
-        m.put("profiled", profiled == null ? null : profiled.toMap());
-        m.put("profileSummary", profileSummary);
-        return m;
     }
 }

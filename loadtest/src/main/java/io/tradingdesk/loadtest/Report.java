@@ -1,7 +1,6 @@
 package io.tradingdesk.loadtest;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,36 +33,6 @@ final class Report {
         this.pgbench = pgbench;
         this.direct = direct;
         this.pooled = pooled;
-    }
-
-    Map<String, Object> json() {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("environment", env);
-        m.put("plan", Map.of("name", plan.name(), "workloadSeconds", plan.workload().toSeconds(),
-                "stressSeconds", plan.stress().toSeconds(), "timedSeconds", plan.timed().toSeconds(),
-                "sweepSeconds", plan.sweep().toSeconds(), "pgbenchSeconds", plan.pgbench().toSeconds(),
-                "warmupPooledSeconds", plan.warmupPooled().toSeconds(),
-                "warmupDirectSeconds", plan.warmupDirect().toSeconds()));
-        if (data != null) {
-            m.put("dataset", Map.of("notes", data.notes(), "minNoteId", data.minNoteId(),
-                    "maxNoteId", data.maxNoteId(), "instruments", data.instruments(),
-                    "barsPerInstrument", data.barsPerInstrument()));
-        }
-        var pg = new LinkedHashMap<String, Object>();
-        pgbench.forEach((k, v) -> pg.put(Integer.toString(k), v.toMap()));
-        m.put("pgbench", pg);
-        m.put("direct", direct.toMap());
-        m.put("pooled", pooled.toMap());
-        m.put("targets", targets().stream().map(t -> {
-            var tm = new LinkedHashMap<String, Object>();
-            tm.put("target", t.name());
-            tm.put("goal", t.goal());
-            tm.put("measured", t.measured());
-            tm.put("met", t.met());
-            return tm;
-        }).toList());
-        m.put("notes", notes);
-        return m;
     }
 
     List<Target> targets() {

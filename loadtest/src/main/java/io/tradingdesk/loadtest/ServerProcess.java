@@ -1,5 +1,7 @@
 package io.tradingdesk.loadtest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -26,6 +28,7 @@ final class ServerProcess implements AutoCloseable {
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
     private final URI baseUri;
@@ -105,18 +108,20 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** The {@code pool} object of {@code GET /api/health}, or an empty map when the server does not report one. */
-    Map<String, Object> poolStats() {
+    /**
+     * The {@code pool} object of {@code GET /api/health} as the server wrote it, or an empty object when the server
+     * does not report one.
+     */
+    JsonNode poolStats() {
         try {
-            HttpResponse<String> r = get("/api/health");
-            if (Json.at(Json.parse(r.body()), "pool") instanceof Map<?, ?> pool) {
-                @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) pool;
-                return m;
+            JsonNode pool = JSON.readTree(get("/api/health").body()).path("pool");
+            if (pool.isObject()) {
+                return pool;
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // reported as missing below
         }
-        return Map.of();
+        return JSON.createObjectNode();
     }
 
     private void awaitReady(Duration timeout) {

@@ -1,5 +1,8 @@
 package io.tradingdesk.loadtest;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,22 @@ final class WrkTool implements LoadTool {
 
     private static final String MARKER = "BENCH_JSON ";
     private static final double MICROS_PER_MILLI = 1_000.0;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The line {@code done()} in {@code wrk/common.lua} prints after {@value #MARKER}; durations in microseconds. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Summary(long requests, long durationMicros, Errors errors, Map<String, Long> statuses,
+                   Latency latencyMicros) {
+
+        /** Transport errors by kind; wrk's own {@code status} count is left out, statuses come from response(). */
+        @JsonIgnoreProperties(ignoreUnknown = true)
+        record Errors(long connect, long read, long write, long timeout) {
+        }
+
+        @JsonIgnoreProperties(ignoreUnknown = true)
+        record Latency(double mean, double min, double max, double p50, double p95, double p99) {
+        }
+    }
 
     private final Path wrk;
     private final Path scripts;
@@ -52,31 +71,45 @@ final class WrkTool implements LoadTool {
         String out = exec(cmd, duration.plusSeconds(60));
         String line = out.lines().filter(l -> l.startsWith(MARKER)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no " + MARKER.strip() + " line from wrk:\n" + out));
-        return parse(concurrency, Json.parse(line.substring(MARKER.length())));
+        return parse(concurrency, readSummary(line.substring(MARKER.length())));
+    }
+
+    static Summary readSummary(String json) {
+        try {
+            return JSON.readValue(json, Summary.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable " + MARKER.strip() + " line from wrk: " + e.getOriginalMessage()
+                    + "\n" + json, e);
+        }
     }
 
     /** Maps the done() summary onto a LoadResult; transport errors are counted by kind, statuses by code. */
-    static LoadResult parse(int concurrency, Object json) {
-        long requests = (long) Json.number(json, "requests");
+    static LoadResult parse(int concurrency, Summary summary) {
         Map<String, Long> failures = new TreeMap<>();
-        for (String kind : List.of("connect", "read", "write", "timeout")) {
-            long n = (long) Json.number(json, "errors." + kind);
-            if (n > 0) {
-                failures.put(kind, n);
-            }
+        if (summary.errors() != null) {
+            Summary.Errors e = summary.errors();
+            addIfAny(failures, "connect", e.connect());
+            addIfAny(failures, "read", e.read());
+            addIfAny(failures, "write", e.write());
+            addIfAny(failures, "timeout", e.timeout());
         }
-        if (Json.at(json, "statuses") instanceof Map<?, ?> statuses) {
-            statuses.forEach((code, n) -> failures.put(String.valueOf(code), ((Number) n).longValue()));
+        if (summary.statuses() != null) {
+            failures.putAll(summary.statuses());
         }
-        double seconds = Json.number(json, "durationMicros") / 1e6;
+        double seconds = summary.durationMicros() / 1e6;
+        Summary.Latency latency = summary.latencyMicros() != null ? summary.latencyMicros()
+                : new Summary.Latency(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        long requests = summary.requests();
         return new LoadResult(concurrency, requests, failures.values().stream().mapToLong(Long::longValue).sum(),
                 failures, Duration.ofNanos((long) (seconds * 1e9)), seconds > 0 ? requests / seconds : 0,
-                Json.number(json, "latencyMicros.mean") / MICROS_PER_MILLI,
-                Json.number(json, "latencyMicros.p50") / MICROS_PER_MILLI,
-                Json.number(json, "latencyMicros.p95") / MICROS_PER_MILLI,
-                Json.number(json, "latencyMicros.p99") / MICROS_PER_MILLI,
-                Json.number(json, "latencyMicros.min") / MICROS_PER_MILLI,
-                Json.number(json, "latencyMicros.max") / MICROS_PER_MILLI);
+                latency.mean() / MICROS_PER_MILLI, latency.p50() / MICROS_PER_MILLI, latency.p95() / MICROS_PER_MILLI,
+                latency.p99() / MICROS_PER_MILLI, latency.min() / MICROS_PER_MILLI, latency.max() / MICROS_PER_MILLI);
+    }
+
+    private static void addIfAny(Map<String, Long> failures, String kind, long count) {
+        if (count > 0) {
+            failures.put(kind, count);
+        }
     }
 
     private static String exec(List<String> cmd, Duration timeout) {

@@ -3,6 +3,8 @@ package io.tradingdesk.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +12,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The benchmark's small parts: statistics, JSON, the wrk summary, request factories. */
+/** The benchmark's small parts: statistics, benchmark.json's format, the wrk and k6 summaries, request factories. */
 class BenchPartsTest {
 
     @Test
@@ -46,29 +48,56 @@ class BenchPartsTest {
         assertThat(Stats.cv(new double[0])).isNaN();
     }
 
-    @Test
-    void json_round_trips_maps_lists_numbers_and_escapes() {
-        Object parsed = Json.parse("{\"a\": [1, 2.5, -3e2], \"b\": {\"c\": \"x\\\"y\\n\\u00e9\"}, \"d\": null, \"e\": true}");
-
-        assertThat(Json.number(parsed, "a")).isNaN();
-        assertThat(Json.at(parsed, "a")).isEqualTo(List.of(1.0, 2.5, -300.0));
-        assertThat(Json.at(parsed, "b.c")).isEqualTo("x\"y\né");
-        assertThat(Json.at(parsed, "d")).isNull();
-        assertThat(Json.at(parsed, "missing.path")).isNull();
-        assertThat(Json.parse(Json.write(parsed))).isEqualTo(parsed);
-        assertThat(Json.write(Map.of("n", 12.345678912, "i", 42.0, "nan", Double.NaN)))
-                .contains("\"n\": 12.345679").contains("\"i\": 42").contains("\"nan\": null");
+    record Sample(double rounded, double whole, double notMeasured, long count, String text, List<Integer> levels,
+                  Map<String, Long> none, List<String> nothing, Boolean undecided) {
     }
 
     @Test
-    void malformed_json_is_rejected_with_its_position() {
-        assertThatThrownBy(() -> Json.parse("{\"a\": }")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at 6");
+    void benchmark_json_is_indented_by_two_with_doubles_rounded_to_eight_digits_and_null_for_nan() {
+        String json = JsonReport.toJson(new Sample(12.345678912, 42.0, Double.NaN, 7, "a \"quoted\"\nline",
+                List.of(10, 50), Map.of(), List.of(), null));
+
+        assertThat(json).isEqualTo("""
+                {
+                  "rounded": 12.345679,
+                  "whole": 42,
+                  "notMeasured": null,
+                  "count": 7,
+                  "text": "a \\"quoted\\"\\nline",
+                  "levels": [
+                    10,
+                    50
+                  ],
+                  "none": {},
+                  "nothing": [],
+                  "undecided": null
+                }
+                """);
+    }
+
+    @Test
+    void small_doubles_are_written_as_plain_decimals() {
+        assertThat(JsonReport.toJson(List.of(0.000012345678912, 1e-9, -2.5))).isEqualTo("""
+                [
+                  0.000012345679,
+                  0.000000001,
+                  -2.5
+                ]
+                """);
+    }
+
+    @Test
+    void the_pool_snapshot_is_read_by_key_and_missing_numbers_are_nan() {
+        var pool = JsonNodeFactory.instance.objectNode().put("total", 50).put("mode", "pooled");
+
+        assertThat(Measurement.poolNumber(pool, "total")).isEqualTo(50.0);
+        assertThat(Measurement.poolNumber(pool, "mode")).isNaN();
+        assertThat(Measurement.poolNumber(pool, "refused")).isNaN();
     }
 
     @Test
     void the_wrk_summary_maps_errors_and_statuses_to_failures() {
-        Object json = Json.parse("""
+        var json = WrkTool.readSummary("""
                 {"requests":1000,"durationMicros":2000000,"bytes":1,
                  "errors":{"connect":0,"read":2,"write":0,"status":5,"timeout":1},
                  "non2xx":7,"statuses":{"503":5,"302":2},
@@ -84,6 +113,32 @@ class BenchPartsTest {
         assertThat(r.avgMillis()).isEqualTo(1.5);
         assertThat(r.p99Millis()).isEqualTo(8.0);
         assertThat(r.maxMillis()).isEqualTo(90.0);
+    }
+
+    @Test
+    void the_k6_summary_gives_the_latency_of_the_workloads_request_class() throws Exception {
+        var summary = new ObjectMapper().readValue("""
+                {"root_group": {"name": "", "checks": []}, "metrics": {
+                  "iterations": {"type": "counter", "contains": "default", "values": {"count": 3000, "rate": 1000}},
+                  "http_req_failed": {"type": "rate", "values": {"rate": 0.001, "passes": 3, "fails": 2997}},
+                  "http_req_duration": {"type": "trend", "values": {"avg": 99, "med": 99, "min": 99, "max": 99}},
+                  "http_req_duration{kind:simple}": {"type": "trend",
+                    "values": {"avg": 2.5, "med": 2, "p(95)": 6, "p(99)": 9.5, "min": 0.4, "max": 40},
+                    "thresholds": {"p(95)<50": {"ok": true}}}}}
+                """, K6Tool.Summary.class);
+
+        LoadResult point = K6Tool.parse(100, Workload.POINT, summary, Duration.ofSeconds(3));
+        LoadResult write = K6Tool.parse(100, Workload.WRITE, summary, Duration.ofSeconds(3));
+
+        assertThat(point.requests()).isEqualTo(3000);
+        assertThat(point.throughput()).isEqualTo(1000.0);
+        assertThat(point.failures()).isEqualTo(Map.of("http_req_failed", 3L));
+        assertThat(point.avgMillis()).isEqualTo(2.5);
+        assertThat(point.p95Millis()).isEqualTo(6.0);
+        assertThat(point.p99Millis()).isEqualTo(9.5);
+        assertThat(point.maxMillis()).isEqualTo(40.0);
+        assertThat(write.avgMillis()).as("no kind:write metric: all requests").isEqualTo(99.0);
+        assertThat(write.p99Millis()).as("a percentile k6 did not compute").isNaN();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.tradingdesk.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,8 +33,8 @@ class ChartTest {
     }
 
     private static Measurement point(String mode, int concurrency, double throughput, double p99) {
-        return new Measurement(mode, "sweep", Workload.POINT, result(concurrency, throughput, p99), 0, 0, 0, Double.NaN, Map.of(),
-                0, 0, 0, 0);
+        return new Measurement(mode, "sweep", Workload.POINT, result(concurrency, throughput, p99), 0, 0, 0, Double.NaN,
+                JsonNodeFactory.instance.objectNode(), 0, 0, 0, 0);
     }
 
     private static LoadResult result(int concurrency, double throughput, double p99) {

@@ -2,6 +2,8 @@ package io.tradingdesk.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tradingdesk.api.ApiConfig;
@@ -46,6 +48,8 @@ class HttpPoolExhaustionIT {
     private static final Duration LOAD = Duration.ofSeconds(10);
     private static final int INSTRUMENTS = 20;
     private static final int NOTES = 300;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String appName = "httpload-" + UUID.randomUUID().toString().substring(0, 8);
     private PrometheusMeterRegistry registry;
@@ -178,10 +182,13 @@ class HttpPoolExhaustionIT {
         return ids;
     }
 
-    /** The "id" of a created resource, whether the server writes it as a JSON number or a string. */
-    private static long idOf(String body) {
-        Object id = Json.at(Json.parse(body), "id");
-        return id instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(id));
+    /** A created resource; Jackson reads its id whether the server writes it as a JSON number or a string. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Created(long id) {
+    }
+
+    private static long idOf(String body) throws IOException {
+        return JSON.readValue(body, Created.class).id();
     }
 
     private HttpResponse<String> send(String method, String path, String json) throws IOException, InterruptedException {

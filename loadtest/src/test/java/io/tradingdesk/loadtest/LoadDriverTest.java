@@ -2,6 +2,8 @@ package io.tradingdesk.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.tradingdesk.loadtest.LoadDriver.Request;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** The driver against a tiny in-process HTTP server whose answers the tests control. */
 class LoadDriverTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private HttpServer server;
     private URI base;
@@ -114,21 +118,26 @@ class LoadDriverTest {
         }
     }
 
+    /** The body POST /api/pitches takes; an unknown field fails the parse. */
+    record Pitch(String symbol, String side, String thesis, double entryPrice, double targetPrice, double stopPrice,
+                 double confidence) {
+    }
+
     private boolean validPitch(HttpExchange ex) throws IOException {
         if (!"POST".equals(ex.getRequestMethod())
                 || !"application/json".equals(ex.getRequestHeaders().getFirst("Content-Type"))) {
             return false;
         }
-        Object body = Json.parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-        String symbol = (String) Json.at(body, "symbol");
-        double entry = Json.number(body, "entryPrice");
-        double target = Json.number(body, "targetPrice");
-        double stop = Json.number(body, "stopPrice");
-        double confidence = Json.number(body, "confidence");
-        boolean prices = "buy".equals(Json.at(body, "side")) ? stop < entry && entry < target
-                : "sell".equals(Json.at(body, "side")) && target < entry && entry < stop;
-        return prices && symbol.matches("LT[A-Z]{3}") && confidence >= 0.5 && confidence < 1
-                && !((String) Json.at(body, "thesis")).isBlank();
+        Pitch p;
+        try {
+            p = JSON.readValue(ex.getRequestBody().readAllBytes(), Pitch.class);
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+        boolean prices = "buy".equals(p.side()) ? p.stopPrice() < p.entryPrice() && p.entryPrice() < p.targetPrice()
+                : "sell".equals(p.side()) && p.targetPrice() < p.entryPrice() && p.entryPrice() < p.stopPrice();
+        return prices && p.symbol().matches("LT[A-Z]{3}") && p.confidence() >= 0.5 && p.confidence() < 1
+                && !p.thesis().isBlank();
     }
 
     private void respond(HttpExchange ex, int status, String body) throws IOException {
