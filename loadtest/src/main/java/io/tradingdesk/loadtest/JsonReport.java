@@ -49,16 +49,14 @@ final class JsonReport {
     }
 
     /** The whole document, ending in a newline. */
-    static String write(Benchmark.Plan plan, Map<String, Object> environment, List<String> notes, Dataset data,
-                        Map<Integer, LoadResult> pgbench, ModeResults direct, ModeResults pooled,
-                        List<Report.Target> targets) {
-        return toJson(new Document(environment,
+    static String write(Results results) {
+        Plan plan = results.plan();
+        return toJson(new Document(results.environment(),
                 new PlanJson(plan.name(), plan.workload().toSeconds(), plan.stress().toSeconds(),
                         plan.timed().toSeconds(), plan.sweep().toSeconds(), plan.pgbench().toSeconds(),
                         plan.warmupPooled().toSeconds(), plan.warmupDirect().toSeconds()),
-                data, byLevel(pgbench, ResultJson::of), ModeJson.of(direct), ModeJson.of(pooled),
-                targets.stream().map(t -> new TargetJson(t.name(), t.goal(), t.measured(), t.met())).toList(),
-                notes));
+                results.data(), byLevel(results.pgbench(), ResultJson::of), ModeJson.of(results.direct()),
+                ModeJson.of(results.pooled()), Targets.of(results), results.notes()));
     }
 
     /** Any value in this document's format (what the tests check the format with). */
@@ -77,17 +75,14 @@ final class JsonReport {
         return out;
     }
 
-    record Document(Map<String, Object> environment, PlanJson plan,
+    /** The document; {@code dataset} is left out when nothing was seeded. */
+    record Document(Environment environment, PlanJson plan,
                     @JsonInclude(JsonInclude.Include.NON_NULL) Dataset dataset, Map<String, ResultJson> pgbench,
-                    ModeJson direct, ModeJson pooled, List<TargetJson> targets, List<String> notes) {
+                    ModeJson direct, ModeJson pooled, List<Targets.Target> targets, List<String> notes) {
     }
 
     record PlanJson(String name, long workloadSeconds, long stressSeconds, long timedSeconds, long sweepSeconds,
                     long pgbenchSeconds, long warmupPooledSeconds, long warmupDirectSeconds) {
-    }
-
-    /** One target; {@code met} is null when it could not be decided. */
-    record TargetJson(String target, String goal, String measured, Boolean met) {
     }
 
     record ModeJson(String mode, double serverStartSeconds, long peakRssKib, double serverCpuSeconds,

@@ -32,6 +32,15 @@ final class ModeResults {
         return Stats.cv(fixedRounds.stream().mapToDouble(LoadResult::throughput).toArray());
     }
 
+    /** The workloads at 100 clients and the stress run: what the connection totals and the reuse target cover. */
+    List<Measurement> mainRuns() {
+        var runs = new ArrayList<>(workloads.values());
+        if (stress != null) {
+            runs.add(stress);
+        }
+        return runs;
+    }
+
     double timedRoundsCv() {
         return Stats.cv(timedRounds.stream().mapToDouble(m -> m.result().throughput()).toArray());
     }

@@ -163,11 +163,33 @@ class BenchPartsTest {
     @Test
     void acquireP99IsTheBucketHoldingTheRunsOwnNinetyNinthPercentile() {
         // Before the run: 1,000 slow acquisitions (all above 5 ms); during it: 1,000 fast ones, 995 under 0.1 ms.
-        var before = new TreeMap<Double, Double>(Map.of(
-                0.0001, 0.0, 0.001, 0.0, 0.005, 0.0, 0.01, 1000.0, Double.POSITIVE_INFINITY, 1000.0));
-        var after = new TreeMap<Double, Double>(Map.of(
-                0.0001, 995.0, 0.001, 1000.0, 0.005, 1000.0, 0.01, 2000.0, Double.POSITIVE_INFINITY, 2000.0));
-        assertThat(Benchmark.acquireP99BoundMillis(before, after)).isEqualTo(0.1);
-        assertThat(Benchmark.acquireP99BoundMillis(after, after)).isNaN();
+        var before = new AcquireHistogram(1000, 8, new TreeMap<>(Map.of(
+                0.0001, 0.0, 0.001, 0.0, 0.005, 0.0, 0.01, 1000.0, Double.POSITIVE_INFINITY, 1000.0)));
+        var after = new AcquireHistogram(2000, 8.05, new TreeMap<>(Map.of(
+                0.0001, 995.0, 0.001, 1000.0, 0.005, 1000.0, 0.01, 2000.0, Double.POSITIVE_INFINITY, 2000.0)));
+        assertThat(after.p99BoundMillisSince(before)).isEqualTo(0.1);
+        assertThat(after.p99BoundMillisSince(after)).isNaN();
+        assertThat(after.meanMillisSince(before)).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(after.meanMillisSince(AcquireHistogram.NONE)).isNaN();
+    }
+
+    @Test
+    void the_acquire_histogram_is_read_from_the_prometheus_text() {
+        var h = AcquireHistogram.parse("""
+                # HELP db_pool_acquire_seconds Time to get a connection
+                # TYPE db_pool_acquire_seconds histogram
+                db_pool_acquire_seconds_bucket{pool="main",le="1.0E-4"} 995.0
+                db_pool_acquire_seconds_bucket{pool="main",le="0.001"} 1000.0
+                db_pool_acquire_seconds_bucket{pool="main",le="+Inf"} 1000.0
+                db_pool_acquire_seconds_count{pool="main"} 1000.0
+                db_pool_acquire_seconds_sum{pool="main"} 0.05
+                hikaricp_connections_pending{pool="main"} 0.0
+                """);
+
+        assertThat(h.count()).isEqualTo(1000.0);
+        assertThat(h.sum()).isEqualTo(0.05);
+        assertThat(h.buckets()).containsExactly(Map.entry(1.0E-4, 995.0), Map.entry(0.001, 1000.0),
+                Map.entry(Double.POSITIVE_INFINITY, 1000.0));
+        assertThat(AcquireHistogram.parse("jvm_threads_live 12").count()).isNaN();
     }
 }

@@ -16,9 +16,9 @@ class ChartTest {
     @Test
     void the_chart_is_a_png_drawn_without_a_display(@TempDir Path dir) throws Exception {
         System.setProperty("java.awt.headless", "true");
-        var direct = new ModeResults(Benchmark.DIRECT);
-        var pooled = new ModeResults(Benchmark.POOLED);
-        for (int level : Benchmark.SWEEP) {
+        var direct = new ModeResults(Plan.DIRECT);
+        var pooled = new ModeResults(Plan.POOLED);
+        for (int level : Plan.SWEEP) {
             direct.sweep.put(level, point(direct.mode, level, 100, 40.0 * level));
             pooled.sweep.put(level, point(pooled.mode, level, 5_000, 0.2 * level));
         }
