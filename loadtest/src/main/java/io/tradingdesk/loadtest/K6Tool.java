@@ -48,12 +48,13 @@ final class K6Tool implements LoadTool {
     }
 
     private final Path k6;
-    private final Path loadtest;
+    private final Path scripts;
     private final Path workDir;
 
-    K6Tool(Path k6, Path loadtest, Path workDir) {
+    /** {@code scripts} is the folder of the k6 scripts, {@code loadtest/k6}; k6 runs in it. */
+    K6Tool(Path k6, Path scripts, Path workDir) {
         this.k6 = k6;
-        this.loadtest = loadtest;
+        this.scripts = scripts;
         this.workDir = workDir;
     }
 
@@ -77,8 +78,8 @@ final class K6Tool implements LoadTool {
         exec(List.of(k6.toString(), "run", "--quiet", "--vus", Integer.toString(concurrency), "--duration", d,
                         "-e", "BASE_URL=" + baseUri, "-e", "VUS=" + concurrency, "-e", "DURATION=" + d,
                         "-e", "OUT_DIR=" + out.toAbsolutePath(), "-e", "INSTRUMENTS=" + data.instruments(),
-                        loadtest.resolve(script).toString()),
-                duration.plusMinutes(6), loadtest);
+                        scripts.resolve(script).toString()),
+                duration.plusMinutes(6), scripts);
         Path summary = out.resolve(name + ".json");
         try {
             return parse(concurrency, workload, JSON.readValue(summary.toFile(), Summary.class), duration);

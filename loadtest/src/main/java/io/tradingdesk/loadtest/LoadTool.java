@@ -24,7 +24,7 @@ interface LoadTool extends AutoCloseable {
     /**
      * The lightest driver that is installed, unless {@code forced} names one: k6 if on PATH (it is what the project's
      * scripts are written for), else wrk, else the Java LoadDriver. {@code loadtestDir} is the repository's
-     * {@code loadtest/} folder.
+     * {@code loadtest/} folder, with the k6 scripts in {@code k6/} and the wrk scripts in {@code wrk/}.
      */
     static LoadTool select(Optional<String> forced, Path loadtestDir, Path workDir) {
         Optional<Path> k6 = onPath("k6");

@@ -7,8 +7,8 @@ import java.sql.Statement;
 
 /**
  * Fills the benchmark database with SQL (generate_series), far faster than seeding over HTTP: the instrument
- * universe LTAAA.. (named as loadtest/lib/data.js names it), daily bars for each, and research notes. Runs after the
- * server migrated the schema. Idempotent: instruments and bars are upserts, notes are added only when there are
+ * universe LTAAA.. (named as loadtest/k6/lib/data.js names it), daily bars for each, and research notes. Runs after
+ * the server migrated the schema. Idempotent: instruments and bars are upserts, notes are added only when there are
  * fewer than asked for, and the note ids the workloads use always form one gap-free range. Not thread-safe.
  */
 final class Seeder {

@@ -29,7 +29,7 @@ final class Stats {
         return Math.sqrt(sq / (xs.length - 1));
     }
 
-    /** Coefficient of variation, stddev / mean, as loadtest/lib/rounds.js computes it; NaN when undefined. */
+    /** Coefficient of variation, stddev / mean, as loadtest/k6/lib/rounds.js computes it; NaN when undefined. */
     static double cv(double[] xs) {
         double mean = mean(xs);
         return xs.length == 0 || mean == 0 ? Double.NaN : stddev(xs) / mean;

@@ -103,7 +103,7 @@ enum Workload {
                 + ",\"confidence\":0." + random.nextInt(50, 96) + "}";
     }
 
-    /** The i-th symbol of the load-test universe, as loadtest/lib/data.js names it: LTAAA, LTAAB, ... */
+    /** The i-th symbol of the load-test universe, as loadtest/k6/lib/data.js names it: LTAAA, LTAAB, ... */
     static String symbolAt(int i) {
         if (i < 0 || i >= 26 * 26 * 26) {
             throw new IllegalArgumentException("symbol index out of range: " + i);
