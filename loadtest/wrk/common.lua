@@ -1,7 +1,7 @@
 -- Shared by the benchmark's wrk scripts (loaded with dofile from each of them).
 --
 -- Counts responses that are not 2xx in response(), per status, in every thread, and prints one machine-readable
--- line at the end, which io.tradingdesk.app.bench.Benchmark parses:
+-- line at the end, which the benchmark (io.tradingdesk.loadtest.WrkTool) parses:
 --   BENCH_JSON {"requests":..,"durationMicros":..,"errors":{..},"non2xx":..,"statuses":{"503":..},
 --               "latencyMicros":{"mean":..,"stdev":..,"min":..,"max":..,"p50":..,"p95":..,"p99":..}}
 -- wrk's own summary.errors.status counts only statuses >= 400; non2xx here counts everything outside 200-299.

@@ -1,5 +1,6 @@
 -- Writes: POST /api/pitches on one of the first N instruments of the load-test universe (LTAAA, LTAAB, ...,
--- as loadtest/lib/data.js names them), buy or sell, with stop < entry < target for a buy and the reverse for a sell.
+-- as loadtest/k6/lib/data.js names them), buy or sell, with stop < entry < target for a buy and the reverse for a
+-- sell.
 --   wrk -t2 -c100 -d15s --latency -s loadtest/wrk/write.lua http://127.0.0.1:8080 -- 200
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 

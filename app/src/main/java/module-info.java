@@ -12,9 +12,4 @@ module app {
     requires org.slf4j;
     // TERM/INT handlers, so a stopped server exits 0 instead of the JVM's 143/130.
     requires jdk.unsupported;
-
-    // The load-test package (io.tradingdesk.app.bench): an HTTP client and headless charts.
-    requires java.net.http;
-    requires java.desktop;
-    requires org.jfree.jfreechart;
 }
