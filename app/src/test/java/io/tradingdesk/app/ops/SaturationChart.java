@@ -43,7 +43,8 @@ final class SaturationChart {
                 "Alert pending %s after the load started, firing %s after it; resolved %s after the load stopped",
                 seconds(run.secondsToPending()), seconds(run.secondsToFiring()), seconds(run.secondsToResolved())));
 
-        double waitingMax = niceCeiling(max(run.series().get("waiting")));
+        // Headroom above the highest point, for the pending and firing labels.
+        double waitingMax = niceCeiling(max(run.series().get("waiting")) * 1.2);
         double connectionsMax = run.poolSize() + 1;
         for (int[] plot : new int[][] {{TOP_Y, TOP_HEIGHT}, {BOTTOM_Y, BOTTOM_HEIGHT}}) {
             for (double[] span : run.pending()) {
@@ -89,7 +90,9 @@ final class SaturationChart {
                                    String color, double origin) {
         for (double[] span : spans) {
             double middle = (x(span[0] - origin, x0, x1) + x(span[1] - origin, x0, x1)) / 2;
-            text(out, middle, TOP_Y + 14, 11, "bold", "middle", label, color);
+            out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" font-weight=\"bold\" "
+                    + "text-anchor=\"middle\" fill=\"%s\" stroke=\"white\" stroke-width=\"3\" "
+                    + "paint-order=\"stroke\">%s</text>%n", middle, TOP_Y + 14, color, escape(label)));
         }
     }
 
