@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server as a user runs it: {@code <java.home>/bin/java -p target/modules -m app} in a child process with only
- * the given variables (plus PATH and HOME), stdout and stderr captured to files. Not thread-safe; one per test.
+ * the given variables (plus PATH and HOME), stdout and stderr captured to files. Public for the tests of other
+ * packages (io.tradingdesk.app.ops). Not thread-safe; one per test.
  */
-final class AppProcess implements AutoCloseable {
+public final class AppProcess implements AutoCloseable {
     /** Where `package` laid out the module path; failsafe passes it, the default suits a run from app/. */
     static final Path MODULE_PATH = Path.of(System.getProperty("app.modulePath", "target/modules")).toAbsolutePath();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -40,7 +41,7 @@ final class AppProcess implements AutoCloseable {
     }
 
     /** Starts the server with {@code variables}; PORT is set to a free port unless given; HOST defaults to 127.0.0.1. */
-    static AppProcess start(Path workDirectory, Map<String, String> variables) {
+    public static AppProcess start(Path workDirectory, Map<String, String> variables) {
         try {
             Files.createDirectories(workDirectory);
             var env = new HashMap<String, String>();
@@ -65,18 +66,18 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Polls GET /health/ready until 200; fails with the server's output if it exits or times out first. */
-    void awaitReady() throws InterruptedException {
+    public void awaitReady() throws InterruptedException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -95,7 +96,7 @@ final class AppProcess implements AutoCloseable {
         throw new AssertionError("/health/ready did not answer 200 within " + READY_TIMEOUT + "\n" + output());
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -131,7 +132,7 @@ final class AppProcess implements AutoCloseable {
         return read(stderr);
     }
 
-    String output() {
+    public String output() {
         return "--- stdout\n" + log() + "--- stderr\n" + errors();
     }
 
