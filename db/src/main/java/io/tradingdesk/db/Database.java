@@ -8,11 +8,17 @@ import io.tradingdesk.db.internal.JdbiSetup;
 import io.tradingdesk.db.internal.PhysicalConnections;
 import io.tradingdesk.db.internal.PoolMetrics;
 import io.tradingdesk.db.internal.PooledSource;
+import io.tradingdesk.db.internal.Parameters;
 import io.tradingdesk.db.internal.SqlErrors;
+import io.tradingdesk.db.internal.StatementRunner;
 import io.tradingdesk.db.internal.TrackedConnection;
+import io.tradingdesk.db.internal.Watchdog;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +28,6 @@ import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.postgresql.jdbc.PgStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,13 +45,20 @@ public final class Database implements Queries, AutoCloseable {
     private final PoolMetrics metrics;
     private final ConnectionSource source;
     private final Jdbi jdbi;
+    private final StatementRunner runner;
+    private final Watchdog watchdog;
+    private final long commandTimeoutNanos;
     private volatile boolean closed;
 
-    private Database(DbConfig config, PoolMetrics metrics, ConnectionSource source, Jdbi jdbi) {
+    private Database(DbConfig config, PoolMetrics metrics, ConnectionSource source, Jdbi jdbi, StatementRunner runner,
+                     Watchdog watchdog) {
         this.config = config;
         this.metrics = metrics;
         this.source = source;
         this.jdbi = jdbi;
+        this.runner = runner;
+        this.watchdog = watchdog;
+        this.commandTimeoutNanos = config.commandTimeout().toNanos();
     }
 
     /**
@@ -75,8 +87,13 @@ public final class Database implements Queries, AutoCloseable {
         metrics.gauge("db.pool.connections.waiting", source, ConnectionSource::waiting, "Callers waiting");
         metrics.gauge("db.pool.connections.min", config, DbConfig::minPoolSize, "DB_MIN_POOL_SIZE");
         metrics.gauge("db.pool.connections.max", config, DbConfig::maxPoolSize, "DB_MAX_POOL_SIZE");
-        var database = new Database(config, metrics, source, JdbiSetup.create(source, config.commandTimeout(),
-                new ObjectMapper()));
+        var json = new ObjectMapper();
+        var runner = new StatementRunner(source, new Parameters(json), metrics, config.slowQueryThreshold());
+        var watchdog = new Watchdog(physical, config.applicationName(),
+                config.commandTimeout().compareTo(config.healthTimeout()) < 0 ? config.commandTimeout()
+                        : config.healthTimeout(), config.leakDetectionThreshold());
+        var database = new Database(config, metrics, source, JdbiSetup.create(source, config.commandTimeout(), json),
+                runner, watchdog);
         LOG.info("pool started: mode={}, size={}..{}, acquireTimeout={} ms, maxWaiting={}, at {} in {} ms",
                 config.poolMode().name().toLowerCase(), config.minPoolSize(), config.maxPoolSize(),
                 config.acquireTimeout().toMillis(), config.maxWaiting(), config.url().describe(),
@@ -117,7 +134,7 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args) {
-        return call(true, q -> q.fetchOne(sql, reader, args));
+        return runner.run(sql, args, true, commandTimeoutNanos, statement -> first(statement, reader));
     }
 
     @Override
@@ -127,7 +144,15 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args) {
-        return call(true, q -> q.fetchAll(sql, reader, args));
+        return runner.run(sql, args, true, commandTimeoutNanos, statement -> {
+            try (ResultSet rows = statement.executeQuery()) {
+                var out = new ArrayList<T>();
+                while (rows.next()) {
+                    out.add(reader.read(rows));
+                }
+                return out;
+            }
+        });
     }
 
     @Override
@@ -137,12 +162,23 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public int execute(String sql, Object... args) {
-        return call(false, q -> q.execute(sql, args));
+        return runner.run(sql, args, false, commandTimeoutNanos, PreparedStatement::executeUpdate);
     }
 
     @Override
     public int[] executeMany(String sql, List<Object[]> rows) {
-        return call(false, q -> q.executeMany(sql, rows));
+        if (rows.isEmpty()) {
+            return new int[0];
+        }
+        return runner.run(sql, rows.getFirst(), false, commandTimeoutNanos, statement -> {
+            // The first row is bound already; queue it, then bind and queue the rest: one batch, one round trip.
+            statement.addBatch();
+            for (Object[] row : rows.subList(1, rows.size())) {
+                runner.bind(statement, row);
+                statement.addBatch();
+            }
+            return statement.executeBatch();
+        });
     }
 
     @Override
@@ -152,7 +188,13 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public <T> Optional<T> executeReturning(String sql, RowReader<T> reader, Object... args) {
-        return call(false, q -> q.executeReturning(sql, reader, args));
+        return runner.run(sql, args, false, commandTimeoutNanos, statement -> first(statement, reader));
+    }
+
+    private static <T> Optional<T> first(PreparedStatement statement, RowReader<T> reader) throws SQLException {
+        try (ResultSet rows = statement.executeQuery()) {
+            return rows.next() ? Optional.ofNullable(reader.read(rows)) : Optional.empty();
+        }
     }
 
     /** {@link #transaction(Isolation, TransactionCallback)} at READ COMMITTED. */
@@ -174,7 +216,7 @@ public final class Database implements Queries, AutoCloseable {
                         // Transaction-scoped, never SET SESSION: nothing outlives this transaction on the connection.
                         h.execute("SET TRANSACTION ISOLATION LEVEL " + isolation.sql);
                     }
-                    return callback.run(new HandleQueries(h, metrics, config.slowQueryThreshold()));
+                    return callback.run(new HandleQueries(h, runner));
                 });
             } catch (DbException | JdbiException e) {
                 DbException failure = failed(handle, e);
@@ -198,13 +240,18 @@ public final class Database implements Queries, AutoCloseable {
         long start = System.nanoTime();
         try {
             Connection connection = source.acquire(config.healthTimeout());
+            TrackedConnection tracked = TrackedConnection.of(connection);
             try (Statement statement = connection.createStatement()) {
-                statement.unwrap(PgStatement.class).setQueryTimeoutMs(config.healthTimeout().toMillis());
+                if (tracked != null) {
+                    tracked.statementStarted(statement, config.healthTimeout().toNanos());
+                }
                 statement.execute("SELECT 1");
             } catch (SQLException e) {
-                markBroken(connection, e);
-                throw SqlErrors.translate(e);
+                throw runner.failed(connection, e);
             } finally {
+                if (tracked != null) {
+                    tracked.statementFinished();
+                }
                 source.release(connection);
             }
             return new HealthProbe(true, millisSince(start), null);
@@ -232,7 +279,9 @@ public final class Database implements Queries, AutoCloseable {
             return;
         }
         closed = true;
+        runner.close();
         source.close(config.shutdownGrace());
+        watchdog.close();
         LOG.info("pool closed: {} connections created, {} acquisitions, {} queries", metrics.created(),
                 metrics.acquisitions(), metrics.queries());
     }
@@ -241,7 +290,7 @@ public final class Database implements Queries, AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             Handle handle = open();
             try {
-                return work.apply(new HandleQueries(handle, metrics, config.slowQueryThreshold()));
+                return work.apply(new HandleQueries(handle, runner));
             } catch (DbException | JdbiException e) {
                 DbException failure = failed(handle, e);
                 // A read that met a dead connection is safe to repeat once; the dead one is evicted on release.
@@ -268,23 +317,7 @@ public final class Database implements Queries, AutoCloseable {
     }
 
     private DbException failed(Handle handle, RuntimeException e) {
-        DbException failure = SqlErrors.translate(e);
-        if (failure instanceof DatabaseUnavailableException) {
-            markBroken(handle.getConnection(), SqlErrors.sqlCause(e));
-        }
-        return failure;
-    }
-
-    private void markBroken(Connection connection, SQLException cause) {
-        TrackedConnection tracked = TrackedConnection.of(connection);
-        if (tracked != null) {
-            tracked.markBroken();
-        }
-        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
-            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
-            // likely gone as well, so replace them all rather than let each caller discover one.
-            source.evictAll();
-        }
+        return runner.failed(handle.getConnection(), e);
     }
 
     private static double millisSince(long startNanos) {

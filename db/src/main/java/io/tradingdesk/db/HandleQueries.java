@@ -1,8 +1,8 @@
 package io.tradingdesk.db;
 
-import io.tradingdesk.db.internal.PoolMetrics;
 import io.tradingdesk.db.internal.SqlErrors;
-import java.time.Duration;
+import io.tradingdesk.db.internal.StatementRunner;
+import io.tradingdesk.db.internal.TrackedConnection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,26 +16,22 @@ import org.jdbi.v3.core.result.ResultIterator;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The helpers run on one Jdbi handle: the handle of a transaction, or one borrowed for a single call. Counts each
- * statement, warns about slow ones (SQL text only: values are bound, so no data or secret reaches the log) and
- * translates failures. Confined to the thread that owns the handle.
+ * The helpers run on one Jdbi handle: the handle of a transaction, or one borrowed for a single call that maps rows
+ * to a class (records by column name, maps, scalars; the RowReader helpers outside transactions take the plain-JDBC
+ * path of {@code StatementRunner}). Counts each statement, warns about slow ones and translates failures. Confined to
+ * the thread that owns the handle.
  */
 final class HandleQueries implements Transaction {
-    private static final Logger LOG = LoggerFactory.getLogger("io.tradingdesk.db.slow");
     private static final Map<Class<?>, RowMapper<?>> RECORD_MAPPERS = new ConcurrentHashMap<>();
 
     private final Handle handle;
-    private final PoolMetrics metrics;
-    private final long slowNanos;
+    private final StatementRunner runner;
 
-    HandleQueries(Handle handle, PoolMetrics metrics, Duration slowQueryThreshold) {
+    HandleQueries(Handle handle, StatementRunner runner) {
         this.handle = handle;
-        this.metrics = metrics;
-        this.slowNanos = slowQueryThreshold.isZero() ? Long.MAX_VALUE : slowQueryThreshold.toNanos();
+        this.runner = runner;
     }
 
     Handle handle() {
@@ -106,11 +102,12 @@ final class HandleQueries implements Transaction {
         } catch (RuntimeException e) {
             throw SqlErrors.translate(e);
         } finally {
-            metrics.queryServed();
-            long elapsed = System.nanoTime() - start;
-            if (elapsed >= slowNanos) {
-                LOG.warn("slow query: {} ms: {}", elapsed / 1_000_000, oneLine(sql));
+            // JdbiSetup put the statement under the watchdog just before it ran; it is done, failed or not.
+            TrackedConnection tracked = TrackedConnection.of(handle.getConnection());
+            if (tracked != null) {
+                tracked.statementFinished();
             }
+            runner.served(sql, start);
         }
     }
 
@@ -138,9 +135,5 @@ final class HandleQueries implements Transaction {
         }
     }
 
-    static String oneLine(String sql) {
-        String flat = sql.strip().replaceAll("\\s+", " ");
-        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
-    }
 
 }

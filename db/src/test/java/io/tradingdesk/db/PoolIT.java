@@ -133,6 +133,52 @@ class PoolIT {
     }
 
     @Test
+    void theCommandTimeoutHoldsOnThePlainPathAndInTransactionsAlike() {
+        var db = start("timeoutpaths", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1", "DB_COMMAND_TIMEOUT", "0.5");
+        int before = pid(db);
+        RowReader<Integer> one = rs -> 1;
+
+        assertThatThrownBy(() -> db.fetchOne("SELECT 1 FROM pg_sleep(5)", one))
+                .isInstanceOf(StatementTimeoutException.class);
+        assertThatThrownBy(() -> db.execute("DO $$ BEGIN PERFORM pg_sleep(5); END $$"))
+                .isInstanceOf(StatementTimeoutException.class);
+        assertThatThrownBy(() -> db.transaction(tx -> tx.fetchOne("SELECT 1 FROM pg_sleep(5)", one)))
+                .isInstanceOf(StatementTimeoutException.class);
+
+        // Quick statements after a cancelled one are not cancelled by a stale deadline.
+        for (int i = 0; i < 20; i++) {
+            assertThat(db.fetchOne("SELECT 1 FROM pg_sleep(0.03)", one)).contains(1);
+        }
+        assertThat(pid(db)).as("the same backend serves on").isEqualTo(before);
+        assertThat(db.stats().closed()).isZero();
+    }
+
+    @Test
+    void aConnectionHeldPastTheLeakThresholdIsReportedOnceWithItsBorrower() throws Exception {
+        var db = start("leak", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "2", "DB_LEAK_DETECTION_THRESHOLD", "2");
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "io.tradingdesk.db.internal.Watchdog");
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Thread holder = Thread.ofPlatform().name("leaky-caller").start(() -> db.transaction(tx -> {
+                sleep(3_000);
+                return tx.fetchVal("SELECT 1", Integer.class);
+            }));
+            holder.join(10_000);
+            db.fetchVal("SELECT 1", Integer.class);   // a short loan is never reported
+            var messages = appender.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertThat(messages).filteredOn(m -> m.contains("possible connection leak")).hasSize(1)
+                    .allSatisfy(m -> assertThat(m).contains("leaky-caller", "DB_LEAK_DETECTION_THRESHOLD=2000"));
+            assertThat(messages).anyMatch(m -> m.contains("came back"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void aCallerThatGetsNoConnectionWithinTheAcquireTimeoutIsToldSo() throws Exception {
         var db = start("acquiretimeout", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1", "DB_ACQUIRE_TIMEOUT", "0.5");
         var release = new CountDownLatch(1);

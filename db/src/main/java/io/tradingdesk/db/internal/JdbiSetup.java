@@ -23,7 +23,6 @@ import org.jdbi.v3.core.generic.GenericTypes;
 import org.jdbi.v3.core.mapper.ColumnMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.StatementCustomizer;
-import org.postgresql.jdbc.PgStatement;
 import org.postgresql.util.PGobject;
 
 /** Builds the one Jdbi instance of a Database: connections from our source, jsonb and timestamptz mapping, timeouts. */
@@ -53,13 +52,16 @@ public final class JdbiSetup {
             OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
             return value == null ? null : value.toInstant();
         });
-        long timeoutMillis = commandTimeout.toMillis();
+        long timeoutNanos = commandTimeout.toNanos();
         jdbi.addCustomizer(new StatementCustomizer() {
             @Override
-            public void beforeExecution(PreparedStatement statement, StatementContext ctx) throws SQLException {
-                // The driver asks the server to cancel the statement when the timeout passes (SQLSTATE 57014);
-                // the server does the cancelling, so the connection stays usable. Per statement, never per session.
-                statement.unwrap(PgStatement.class).setQueryTimeoutMs(timeoutMillis);
+            public void beforeExecution(PreparedStatement statement, StatementContext ctx) {
+                // Under the watchdog's deadline: past it, the statement is cancelled by the server (SQLSTATE 57014)
+                // and the connection stays usable. Per statement, never per session. HandleQueries clears it.
+                TrackedConnection tracked = TrackedConnection.of(ctx.getConnection());
+                if (tracked != null) {
+                    tracked.statementStarted(statement, timeoutNanos);
+                }
             }
         });
         return jdbi;

@@ -93,8 +93,8 @@ public final class PhysicalConnections implements DataSource {
     public Connection getConnection() throws SQLException {
         Connection physical = openRetrying();
         metrics.connectionCreated();
-        Connection tracked = TrackedConnection.wrap(physical, this);
-        open.add(TrackedConnection.of(tracked));
+        var tracked = new TrackedConnection(physical, this);
+        open.add(tracked);
         return tracked;
     }
 
@@ -128,6 +128,11 @@ public final class PhysicalConnections implements DataSource {
                 }
             }
         }
+    }
+
+    /** The connections open now, for the watchdog; a live view (safe to iterate while it changes). */
+    Iterable<TrackedConnection> open() {
+        return open;
     }
 
     /** The failure of the latest connect attempt, or {@code null} when it succeeded (or none was made yet). */

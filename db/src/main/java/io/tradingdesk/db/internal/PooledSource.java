@@ -1,7 +1,6 @@
 package io.tradingdesk.db.internal;
 
 import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tradingdesk.db.DbConfig;
@@ -15,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HikariCP underneath, plus what HikariCP does not do: a bound on how many callers may wait (HikariCP's queue is
- * bounded only in time, HikariCP#580 and #2258), retirement after DB_MAX_QUERIES statements, and acquire timing.
+ * bounded only in time, HikariCP#580 and #2258), retirement after DB_MAX_QUERIES statements, and who holds which
+ * connection since when (for the watchdog's leak reports).
  * Thread-safe.
  */
 public final class PooledSource implements ConnectionSource {
@@ -34,10 +34,11 @@ public final class PooledSource implements ConnectionSource {
         this.config = config;
         this.physical = physical;
         this.metrics = metrics;
-        this.pool = new HikariPool(hikariConfig(config, physical, registry));
+        this.pool = new HikariPool(hikariConfig(config, physical, registry, metrics));
     }
 
-    private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry) {
+    private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry,
+                                             PoolMetrics metrics) {
         var hikari = new HikariConfig();
         hikari.setPoolName(config.applicationName());
         hikari.setDataSource(physical);
@@ -47,11 +48,12 @@ public final class PooledSource implements ConnectionSource {
         hikari.setValidationTimeout(Math.min(config.acquireTimeout().toMillis(), 5_000));
         hikari.setIdleTimeout(config.maxInactiveConnectionLifetime().toMillis());
         hikari.setMaxLifetime(config.maxLifetime().toMillis());
-        hikari.setLeakDetectionThreshold(config.leakDetectionThreshold().toMillis());
+        // Leak reports come from the Watchdog instead: HikariCP's capture a stack and schedule a task on every borrow.
+        hikari.setLeakDetectionThreshold(0);
         hikari.setAutoCommit(true);
         // Database.start has already waited for the database; if it vanished since, fail now rather than later.
         hikari.setInitializationFailTimeout(1);
-        hikari.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
+        hikari.setMetricsTrackerFactory((poolName, stats) -> new HikariMeters(registry, poolName, stats, metrics));
         return hikari;
     }
 
@@ -85,11 +87,14 @@ public final class PooledSource implements ConnectionSource {
             throw SqlErrors.unavailable("database unreachable (" + state() + "), last connect error: "
                     + SqlErrors.describe(down), down);
         }
-        long start = System.nanoTime();
         try {
+            // HikariCP times the borrow and hands the time to HikariMeters: one acquire timer, not two.
             Connection connection = pool.getConnection(timeoutMillis);
-            metrics.acquired(System.nanoTime() - start);
             lent.incrementAndGet();
+            TrackedConnection tracked = TrackedConnection.of(connection);
+            if (tracked != null) {
+                tracked.lent(Thread.currentThread());
+            }
             return connection;
         } catch (SQLException e) {
             metrics.acquireTimedOut();
@@ -110,7 +115,9 @@ public final class PooledSource implements ConnectionSource {
         lent.decrementAndGet();
         TrackedConnection tracked = TrackedConnection.of(connection);
         if (tracked != null) {
-            tracked.returned();
+            if (tracked.returned()) {
+                Watchdog.leakReturned(tracked);
+            }
             if (config.maxQueries() > 0 && tracked.statements() >= config.maxQueries()) {
                 tracked.retire(PoolMetrics.MAX_QUERIES);
             }

@@ -1,0 +1,133 @@
+package io.tradingdesk.db.internal;
+
+import io.tradingdesk.db.DatabaseUnavailableException;
+import io.tradingdesk.db.DbException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lean path: one statement on one borrowed connection, with plain JDBC. Borrows, prepares, binds, puts the
+ * statement under the watchdog's deadline, runs {@code work}, and gives the connection back, whatever happens. A
+ * read that meets a dead connection is retried once on a fresh one; a write never is. Counts the statement and logs
+ * it when slow (SQL text only: values are bound, so no data or secret reaches the log). The single-statement
+ * helpers take this path: it skips the per-call Jdbi handle, statement context and mapper lookups, which profiling
+ * showed to cost more than the query's own round trip. Thread-safe.
+ */
+public final class StatementRunner {
+    private static final Logger SLOW = LoggerFactory.getLogger("io.tradingdesk.db.slow");
+    private static final Logger LOG = LoggerFactory.getLogger(StatementRunner.class);
+
+    /** What to do with the prepared, bound and watched statement. */
+    @FunctionalInterface
+    public interface Work<R> {
+        R run(PreparedStatement statement) throws SQLException;
+    }
+
+    private final ConnectionSource source;
+    private final Parameters parameters;
+    private final PoolMetrics metrics;
+    private final long slowNanos;
+    private volatile boolean closed;
+
+    public StatementRunner(ConnectionSource source, Parameters parameters, PoolMetrics metrics,
+                           Duration slowQueryThreshold) {
+        this.source = source;
+        this.parameters = parameters;
+        this.metrics = metrics;
+        this.slowNanos = slowQueryThreshold.isZero() ? Long.MAX_VALUE : slowQueryThreshold.toNanos();
+    }
+
+    /**
+     * Runs {@code sql} with {@code args}.
+     *
+     * @param read         idempotent: retried once on a fresh connection when the first one was dead
+     * @param timeoutNanos the statement's deadline, enforced by the watchdog
+     * @throws DbException translated from the driver's failure
+     */
+    public <R> R run(String sql, Object[] args, boolean read, long timeoutNanos, Work<R> work) {
+        for (int attempt = 1; ; attempt++) {
+            Connection connection = borrow();
+            TrackedConnection tracked = TrackedConnection.of(connection);
+            long start = System.nanoTime();
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                parameters.bind(statement, args);
+                if (tracked != null) {
+                    tracked.statementStarted(statement, timeoutNanos);
+                }
+                return work.run(statement);
+            } catch (SQLException | RuntimeException e) {
+                DbException failure = failed(connection, e);
+                if (read && attempt == 1 && failure instanceof DatabaseUnavailableException) {
+                    LOG.debug("retrying a read on a fresh connection after {}", failure.getMessage());
+                    continue;
+                }
+                throw failure;
+            } finally {
+                if (tracked != null) {
+                    tracked.statementFinished();
+                }
+                served(sql, start);
+                source.release(connection);
+            }
+        }
+    }
+
+    /** Binds one more row of a batch ({@link #run} binds the first). */
+    public void bind(PreparedStatement statement, Object[] args) throws SQLException {
+        parameters.bind(statement, args);
+    }
+
+    private Connection borrow() {
+        if (closed) {
+            throw new DatabaseUnavailableException("the database pool is closed", null, null);
+        }
+        return source.acquire();
+    }
+
+    /** Counts a statement and logs it when it took longer than DB_SLOW_QUERY_THRESHOLD. */
+    public void served(String sql, long startNanos) {
+        metrics.queryServed();
+        long elapsed = System.nanoTime() - startNanos;
+        if (elapsed >= slowNanos) {
+            SLOW.warn("slow query: {} ms: {}", elapsed / 1_000_000, oneLine(sql));
+        }
+    }
+
+    /**
+     * Translates a failure; when it says the connection is dead, marks it broken (evicted when it comes back) and,
+     * when the server ended the session on purpose, has the pool replace the others too.
+     */
+    public DbException failed(Connection connection, Throwable e) {
+        DbException failure = SqlErrors.translate(e);
+        if (failure instanceof DatabaseUnavailableException) {
+            markBroken(connection, SqlErrors.sqlCause(e));
+        }
+        return failure;
+    }
+
+    public void markBroken(Connection connection, SQLException cause) {
+        TrackedConnection tracked = TrackedConnection.of(connection);
+        if (tracked != null) {
+            tracked.markBroken();
+        }
+        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
+            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
+            // likely gone as well, so replace them all rather than let each caller discover one.
+            source.evictAll();
+        }
+    }
+
+    /** After this, borrowing fails at once with "the pool is closed". */
+    public void close() {
+        closed = true;
+    }
+
+    static String oneLine(String sql) {
+        String flat = sql.strip().replaceAll("\\s+", " ");
+        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
+    }
+}
