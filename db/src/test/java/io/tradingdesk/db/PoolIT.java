@@ -154,6 +154,42 @@ class PoolIT {
     }
 
     @Test
+    void aStatementWhoseServerStopsAnsweringIsFreedByClosingItsConnection() throws Exception {
+        // The backend is frozen (SIGSTOP): the cancel request cannot reach it, so only closing the socket frees the
+        // caller, 15 s after the deadline. pgjdbc's socketTimeout is off (it would time every read); this is what
+        // stands in for it.
+        var db = start("frozen", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1", "DB_COMMAND_TIMEOUT", "0.5");
+        int backend = pid(db);
+        // A write, which is never retried: the caller sees the failure (a read would be retried on a new connection).
+        Future<Throwable> caller = threads.submit(() -> {
+            try {
+                db.execute("DO $$ BEGIN PERFORM pg_sleep(0.2); END $$");
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        sleep(50);
+        signal("STOP", backend);
+        try {
+            Throwable failure = caller.get(40, TimeUnit.SECONDS);
+            assertThat(failure).as("the stuck statement ends in a connection failure")
+                    .isInstanceOf(DatabaseUnavailableException.class);
+        } finally {
+            signal("CONT", backend);
+        }
+        assertThat(Eventually.holds(SOON, () -> db.stats().closedByReason().get("broken") == 1))
+                .as("closed by reason: %s", db.stats().closedByReason()).isTrue();
+        assertThat(pid(db)).as("a fresh connection serves the next query").isNotEqualTo(backend);
+    }
+
+    private static void signal(String name, int pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Integer.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).as("kill -%s %d (the tests run as root or as the server's user)", name, pid)
+                .isZero();
+    }
+
+    @Test
     void aConnectionHeldPastTheLeakThresholdIsReportedOnceWithItsBorrower() throws Exception {
         var db = start("leak", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "2", "DB_LEAK_DETECTION_THRESHOLD", "2");
         var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(

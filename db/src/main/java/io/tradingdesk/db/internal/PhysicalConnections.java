@@ -67,10 +67,10 @@ public final class PhysicalConnections implements DataSource {
         props.setProperty("preparedStatementCacheSizeMiB", "8");
         int connectSeconds = (int) Math.max(1, config.connectTimeout().toSeconds());
         props.putIfAbsent("connectTimeout", Integer.toString(connectSeconds));
-        // pgjdbc reads without a deadline by default; a half-open socket would hang a pool thread forever
-        // (HikariCP#2186). The server cancels statements at DB_COMMAND_TIMEOUT, so allow that plus a margin.
-        long socketSeconds = config.commandTimeout().toSeconds() + 15;
-        props.setProperty("socketTimeout", Long.toString(Math.min(socketSeconds, Integer.MAX_VALUE)));
+        // pgjdbc reads without a deadline by default, and a half-open socket would hang its caller forever
+        // (HikariCP#2186). No socketTimeout, though: on a virtual thread it puts a timer on every read. The Watchdog
+        // aborts the connection of a statement still running well past its deadline instead (Watchdog.ABORT_AFTER).
+        props.setProperty("socketTimeout", "0");
         if (config.poolMode() == PoolMode.POOLED) {
             // pgjdbc enforces loginTimeout with a helper thread per connect: fine for a pool that connects rarely,
             // but it would add a thread start to every query in direct mode and skew the before/after comparison.

@@ -27,9 +27,10 @@ public final class TrackedConnection extends DelegatingConnection {
     private volatile boolean broken;
     private volatile boolean closed;
 
-    // The statement in flight and its deadline (System.nanoTime), read by the watchdog.
+    // The statement in flight, its deadline (System.nanoTime) and whether it was cancelled, read by the watchdog.
     private volatile Statement running;
     private volatile long deadlineNanos;
+    private volatile boolean cancelSent;
     // The borrower and since when (0 = in the pool), read by the watchdog for leak reports.
     private volatile Thread borrower;
     private volatile long lentNanos;
@@ -84,6 +85,7 @@ public final class TrackedConnection extends DelegatingConnection {
     /** {@code statement} runs now and must finish within {@code timeoutNanos}; the watchdog cancels it otherwise. */
     public void statementStarted(Statement statement, long timeoutNanos) {
         deadlineNanos = System.nanoTime() + timeoutNanos;
+        cancelSent = false;
         running = statement;
     }
 
@@ -92,14 +94,27 @@ public final class TrackedConnection extends DelegatingConnection {
         running = null;
     }
 
-    /** The statement running past its deadline at {@code now}, or {@code null}; it is then no longer watched. */
-    Statement overdue(long now) {
+    /** The statement running past its deadline at {@code now} and not cancelled yet, or {@code null}. */
+    Statement toCancel(long now) {
         Statement statement = running;
-        if (statement != null && now - deadlineNanos > 0) {
-            running = null;
+        if (statement != null && !cancelSent && now - deadlineNanos > 0) {
+            cancelSent = true;
             return statement;
         }
         return null;
+    }
+
+    /**
+     * Whether the statement still runs {@code graceNanos} after its deadline although it was cancelled: the server
+     * or the network no longer answers, and only closing the socket frees the caller. Answers true once.
+     */
+    boolean toAbort(long now, long graceNanos) {
+        Statement statement = running;
+        if (statement != null && cancelSent && now - deadlineNanos - graceNanos > 0) {
+            running = null;
+            return true;
+        }
+        return false;
     }
 
     /** The borrower, when the connection has been lent for longer than {@code thresholdNanos} and not reported. */

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>cancels the statement that has run past its deadline ({@code DB_COMMAND_TIMEOUT}; the health probe's own),
  *       with the driver's cancel request, which the server answers by cancelling with SQLSTATE 57014 and which
- *       PgBouncer forwards to the right server session; the connection stays usable;</li>
+ *       PgBouncer forwards to the right server session; the connection stays usable; and when a cancelled statement
+ *       still runs 15 s later (a dead peer, a half-open socket), closes its connection under it, so no caller hangs
+ *       on a read forever (pgjdbc's socketTimeout would do that by putting a timer on every read);</li>
  *   <li>reports a connection lent out for longer than {@code DB_LEAK_DETECTION_THRESHOLD}, once per loan, with the
  *       borrowing thread and where it is now.</li>
  * </ul>
@@ -28,6 +30,8 @@ public final class Watchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     private static final long MAX_BEAT_NANOS = 100_000_000L;
     private static final long MIN_BEAT_NANOS = 5_000_000L;
+    /** How long after its cancel a statement may still run before its connection is aborted (a dead peer). */
+    static final long ABORT_AFTER_NANOS = 15_000_000_000L;
 
     private final PhysicalConnections connections;
     private final long leakThresholdNanos;
@@ -53,10 +57,12 @@ public final class Watchdog implements AutoCloseable {
         try {
             long now = System.nanoTime();
             for (TrackedConnection connection : connections.open()) {
-                Statement overdue = connection.overdue(now);
+                Statement overdue = connection.toCancel(now);
                 if (overdue != null) {
                     // The cancel request opens a connection of its own: never let it hold up the beat.
                     Thread.startVirtualThread(() -> cancel(overdue));
+                } else if (connection.toAbort(now, ABORT_AFTER_NANOS)) {
+                    Thread.startVirtualThread(() -> abort(connection));
                 }
                 if (leakThresholdNanos > 0) {
                     Thread borrower = connection.leakedBy(now, leakThresholdNanos);
@@ -75,6 +81,18 @@ public final class Watchdog implements AutoCloseable {
             statement.cancel();
         } catch (SQLException | RuntimeException e) {
             LOG.debug("cancelling a statement past its deadline failed: {}", e.toString());
+        }
+    }
+
+    /** The socket is closed under the stuck read: the caller gets a connection failure, the pool a replacement. */
+    private static void abort(TrackedConnection connection) {
+        LOG.warn("a statement still runs {} s after it was cancelled: the server or the network does not answer;"
+                + " closing its connection", TimeUnit.NANOSECONDS.toSeconds(ABORT_AFTER_NANOS));
+        connection.markBroken();
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("aborting a stuck connection failed: {}", e.toString());
         }
     }
 
