@@ -221,7 +221,7 @@ final class Rules {
 
         @Override
         public Long fromText(String raw, String name, Problems problems) {
-            return ID.matcher(raw).matches() ? Long.valueOf(raw) : problems.add(name, ID_RULE);
+            return isId(raw) ? Long.valueOf(raw) : problems.add(name, ID_RULE);
         }
 
         @Override
@@ -390,6 +390,21 @@ final class Rules {
         public Object example() {
             return Cursor.encode(list, 1);
         }
+    }
+
+    /** {@link #ID} without a regex: the path id of every point read is checked with it. */
+    static boolean isId(String raw) {
+        int length = raw.length();
+        if (length == 0 || length > 18 || raw.charAt(0) < '1' || raw.charAt(0) > '9') {
+            return false;
+        }
+        for (int i = 1; i < length; i++) {
+            char c = raw.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
