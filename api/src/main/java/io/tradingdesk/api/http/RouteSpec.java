@@ -31,6 +31,7 @@ public record RouteSpec(String method, String path, String summary, List<Field<?
                         Map<Integer, Map<String, Object>> responses, List<Integer> errors, List<String> produces,
                         Access access, Handler handler) {
 
+    /** The methods that change data: their routes are {@link Access#WRITE} unless declared otherwise. */
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     /** Who may call a route, before the configuration (API_AUTH, API_TOKEN, METRICS_TOKEN) has its say. */
@@ -66,11 +67,6 @@ public record RouteSpec(String method, String path, String summary, List<Field<?
                 || pathParameters.stream().anyMatch(p -> !path.contains("{" + p.name() + "}"))) {
             throw new IllegalArgumentException(method + " " + path + ": declare each path parameter once, in order");
         }
-    }
-
-    /** POST, PUT, PATCH and DELETE change data. */
-    public boolean mutating() {
-        return MUTATING.contains(method);
     }
 
     /** Reads the declared inputs (400 when one is invalid), then runs the handler. */
