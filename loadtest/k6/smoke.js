@@ -1,6 +1,6 @@
 // Smoke test: one client calls every route once, checking status codes and JSON shape,
 // including the error paths (404, validation error, 409 stale version, 422 illegal
-// transition, 401 without token when API_TOKEN is set). Run it first: if it fails,
+// transition, 401 without token on a read and a write when API_TOKEN is set). Run it first: if it fails,
 // the load scripts would only measure errors.
 //
 //   k6 run smoke.js
@@ -73,6 +73,11 @@ function meta() {
         'GET /metrics has a body': (r) => typeof r.body === 'string' && r.body.length > 0,
     });
     expectJson(openapi(), 'GET /openapi.json', 200, (b) => isObject(b) && isObject(b.paths));
+    if (API_TOKEN) {
+        // With a token the server guards reads too (API_AUTH=all, its default): the desk's book is not public.
+        const res = positions({ noAuth: true, expect: [401, 403] });
+        expectJson(res, 'GET /api/positions without token', [401, 403], isError);
+    }
 }
 
 /**

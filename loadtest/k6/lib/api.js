@@ -5,7 +5,7 @@
 //          "complex" (snapshot), "seed" (setup data loading) or "meta" (health, metrics,
 //          openapi). Thresholds select on it, e.g. 'http_req_duration{kind:simple}'.
 import http from 'k6/http';
-import { REQUEST_TIMEOUT, readHeaders, url, writeHeaders } from './config.js';
+import { REQUEST_TIMEOUT, metricsHeaders, readHeaders, url, writeHeaders } from './config.js';
 
 /** @typedef {'simple' | 'write' | 'complex' | 'seed' | 'meta'} Kind */
 
@@ -14,7 +14,7 @@ import { REQUEST_TIMEOUT, readHeaders, url, writeHeaders } from './config.js';
  * @property {Kind} [kind] - overrides the route's default latency class (e.g. 'seed' in setup())
  * @property {number[]} [expect] - statuses that count as success for http_req_failed (default 200-399)
  * @property {Record<string, string>} [headers] - extra request headers
- * @property {boolean} [noAuth] - leave out the Authorization header even when API_TOKEN is set
+ * @property {boolean} [noAuth] - leave out the Authorization header even when a token is set
  */
 
 /**
@@ -57,8 +57,14 @@ export const healthReady = (opts) => http.get(url('/health/ready'), params('GET 
 /** @param {CallOptions} [opts] */
 export const apiHealth = (opts) => http.get(url('/api/health'), params('GET /api/health', 'meta', opts));
 /** @param {CallOptions} [opts] */
-export const metrics = (opts) =>
-    http.get(url('/metrics'), params('GET /metrics', 'meta', Object.assign({ headers: { Accept: '*/*' } }, opts)));
+export const metrics = (opts) => {
+    const p = params('GET /metrics', 'meta', opts);
+    p.headers = Object.assign(metricsHeaders(), opts?.headers || {});
+    if (opts?.noAuth) {
+        delete p.headers.Authorization;
+    }
+    return http.get(url('/metrics'), p);
+};
 /** @param {CallOptions} [opts] */
 export const openapi = (opts) => http.get(url('/openapi.json'), params('GET /openapi.json', 'meta', opts));
 

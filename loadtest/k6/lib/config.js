@@ -5,8 +5,14 @@
 /** Base URL of the service under test, without a trailing slash. */
 export const BASE_URL = (__ENV.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 
-/** Bearer token for mutating routes; empty when the server runs without API_TOKEN. */
+/**
+ * The server's API_TOKEN, sent as `Authorization: Bearer <token>` on every request but /metrics (with a token
+ * the server wants it on reads too); empty when the server runs without one.
+ */
 export const API_TOKEN = __ENV.API_TOKEN || '';
+
+/** The server's METRICS_TOKEN, sent on /metrics only; empty when /metrics is open. */
+export const METRICS_TOKEN = __ENV.METRICS_TOKEN || '';
 
 /** Folder for the handleSummary() output files (relative to the working directory). */
 export const OUT_DIR = (__ENV.OUT_DIR || 'results').replace(/\/+$/, '') || '.';
@@ -122,11 +128,29 @@ export function url(path, query) {
 }
 
 /**
- * Headers for a read (GET) request.
+ * Headers for a read (GET) request, plus `Authorization: Bearer <API_TOKEN>` when a token is set.
  * @returns {Record<string, string>}
  */
 export function readHeaders() {
-    return { Accept: 'application/json' };
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json' };
+    if (API_TOKEN) {
+        headers.Authorization = `Bearer ${API_TOKEN}`;
+    }
+    return headers;
+}
+
+/**
+ * Headers for GET /metrics: its own token (METRICS_TOKEN) when set, never API_TOKEN.
+ * @returns {Record<string, string>}
+ */
+export function metricsHeaders() {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: '*/*' };
+    if (METRICS_TOKEN) {
+        headers.Authorization = `Bearer ${METRICS_TOKEN}`;
+    }
+    return headers;
 }
 
 /**

@@ -5,10 +5,13 @@
 const ASSET_CLASSES = ['equity', 'etf', 'crypto', 'fx', 'future'];
 
 /**
- * @param {{token?: string}} [opts]
+ * With `token`, every route but the probes, /openapi.json and /docs needs it (the server's API_AUTH=all);
+ * with `metricsToken`, /metrics needs that one.
+ * @param {{token?: string, metricsToken?: string}} [opts]
  */
 export function createFakeServer(opts = {}) {
     const token = opts.token || '';
+    const metricsToken = opts.metricsToken || '';
     const instruments = new Map();
     const bars = new Map(); // symbol -> Map(ts -> bar)
     const notes = [];
@@ -26,18 +29,23 @@ export function createFakeServer(opts = {}) {
         const path = u.pathname;
         const q = u.searchParams;
         const mutating = method !== 'GET' && method !== 'HEAD';
-        if (mutating) {
-            if (headers['Content-Type'] !== 'application/json') {
-                return error(415, 'unsupported_media_type', 'JSON only');
+        const open = path.startsWith('/health/') || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+        if (mutating && headers['Content-Type'] !== 'application/json') {
+            return error(415, 'unsupported_media_type', 'JSON only');
+        }
+        if (path === '/metrics') {
+            if (metricsToken && headers.Authorization !== `Bearer ${metricsToken}`) {
+                return error(401, 'unauthorized', 'missing or wrong metrics token');
             }
-            if (token && headers.Authorization !== `Bearer ${token}`) {
+            if (!metricsToken && headers.Authorization !== undefined) {
+                return error(400, 'unexpected_auth', 'test: /metrics is open but Authorization sent');
+            }
+        } else if (token) {
+            if (!open && headers.Authorization !== `Bearer ${token}`) {
                 return error(401, 'unauthorized', 'missing or wrong token');
             }
-            if (!token && headers.Authorization !== undefined) {
-                return error(400, 'unexpected_auth', 'test: no token configured but Authorization sent');
-            }
         } else if (headers.Authorization !== undefined) {
-            return error(400, 'unexpected_auth', 'test: reads must not send Authorization');
+            return error(400, 'unexpected_auth', 'test: no token configured but Authorization sent');
         }
         let payload = null;
         if (body) {

@@ -50,11 +50,11 @@ export function validateOptions(options) {
 
 /**
  * @param {string} script - file name in loadtest/k6/, e.g. "writes.js"
- * @param {{iterations?: number, token?: string, handler?: (req: any) => any}} [opts]
+ * @param {{iterations?: number, token?: string, metricsToken?: string, handler?: (req: any) => any}} [opts]
  */
 export async function runScript(script, opts = {}) {
     reset();
-    const server = createFakeServer({ token: opts.token });
+    const server = createFakeServer({ token: opts.token, metricsToken: opts.metricsToken });
     state.handler = opts.handler || server.handle;
     const mod = await import(new URL(`../${script}`, import.meta.url).href);
     validateOptions(mod.options);

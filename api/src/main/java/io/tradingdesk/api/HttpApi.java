@@ -19,6 +19,7 @@ import io.tradingdesk.api.http.OpenApi;
 import io.tradingdesk.api.http.RequestMetrics;
 import io.tradingdesk.api.http.RouteSpec;
 import io.tradingdesk.api.http.Schema;
+import io.tradingdesk.api.routes.DocsRoutes;
 import io.tradingdesk.api.routes.HealthRoutes;
 import io.tradingdesk.api.routes.InstrumentRoutes;
 import io.tradingdesk.api.routes.MarketRoutes;
@@ -39,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server: builds every route from one table ({@link RouteSpec}), the one error mapper, bearer
- * authentication of mutating routes, request metrics and the OpenAPI document, on Javalin 7 (Jetty 12).
+ * authentication as {@link ApiConfig} decides it per route, request metrics, the OpenAPI document and its browsable
+ * view ({@code /docs}), on Javalin 7 (Jetty 12).
  *
  * <p>Javalin 7 rather than 6: 7 is the maintained line, and it configures routes up front, before the server
  * starts, which is how this class is built anyway. The Javalin OpenAPI plugin has no release for 7 in our
@@ -108,13 +111,17 @@ public final class HttpApi {
         routes.addAll(new ResearchRoutes(new ResearchStore(database), json).routes());
         routes.addAll(new PitchRoutes(new PitchStore(database), json).routes());
         routes.addAll(new TradeRoutes(new TradeStore(database), json).routes());
+        routes.addAll(new DocsRoutes().routes());
         byte[][] openApi = new byte[1][];
-        routes.add(RouteSpec.get("/openapi.json", "This document (OpenAPI 3.0)")
+        routes.add(RouteSpec.get("/openapi.json", "This document (OpenAPI 3.0)").publicAccess()
                 .returns(200, Schema.freeObject())
                 .handle((ctx, in) -> ctx.contentType(Json.CONTENT_TYPE).result(openApi[0])));
-        openApi[0] = OpenApi.document(routes, config.version(), config.apiToken() != null, mapper);
 
-        BearerAuth auth = config.apiToken() == null ? null : new BearerAuth(config.apiToken());
+        BearerAuth apiToken = config.apiToken() == null ? null : new BearerAuth(config.apiToken(), "bearer");
+        BearerAuth metricsToken = config.metricsToken() == null ? null
+                : new BearerAuth(config.metricsToken(), "metricsBearer");
+        Function<RouteSpec, BearerAuth> guard = route -> guard(route, config, apiToken, metricsToken);
+        openApi[0] = OpenApi.document(routes, config.version(), guard, mapper);
         var errors = new ErrorMapper(json);
         var metrics = new RequestMetrics(registry);
         var inFlight = new GracefulHandler();
@@ -154,9 +161,10 @@ public final class HttpApi {
             c.routes.exception(HttpResponseException.class, errors::handle);
             c.routes.exception(Exception.class, errors::handle);
             for (RouteSpec route : routes) {
+                BearerAuth auth = guard.apply(route);
                 c.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
                     ctx.attribute(RequestMetrics.ROUTE, route.path());
-                    if (auth != null && route.mutating()) {
+                    if (auth != null) {
                         auth.check(ctx);
                     }
                     route.serve(ctx, json);
@@ -165,6 +173,19 @@ public final class HttpApi {
         });
         LOG.debug("HTTP API configured: {} routes, {}", routes.size(), config);
         return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config);
+    }
+
+    /**
+     * The check {@code route} runs before its inputs are read, or {@code null} for none; decided once per route, at
+     * start-up, and written into {@code /openapi.json} as the operation's security requirement.
+     */
+    private static BearerAuth guard(RouteSpec route, ApiConfig config, BearerAuth apiToken, BearerAuth metricsToken) {
+        return switch (route.access()) {
+            case PUBLIC -> null;
+            case METRICS -> metricsToken;
+            case READ -> config.readsNeedToken() ? apiToken : null;
+            case WRITE -> config.writesNeedToken() ? apiToken : null;
+        };
     }
 
     /** Binds {@code host:port} and starts serving. Returns this. */

@@ -68,6 +68,11 @@ final class ApiServer implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
+    /** GET with an {@code Authorization} header, e.g. {@code "Bearer <token>"}. */
+    Response get(String path, String authorization) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", authorization).GET());
+    }
+
     Response post(String path, Object body, String... headers) {
         return send(json(path, body, headers).POST(bodyOf(body)));
     }

@@ -2,6 +2,7 @@ package io.tradingdesk.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tradingdesk.api.ApiConfig;
 import io.tradingdesk.api.HttpApi;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DatabaseUrl;
@@ -57,6 +58,7 @@ final class Server {
                 config = config.withDatabaseUrl(embedded.url());
             }
             log.info("configuration: {}", config);
+            warnIfOpen(config.api());
             if (config.app().migrateOnStart()) {
                 // Its own short-lived connection, before the pool opens; Migrations logs applied, version and time.
                 DatabaseUrl target = config.app().migrationTarget(config.db().url());
@@ -111,6 +113,23 @@ final class Server {
             return true;
         } finally {
             lifecycle.unlock();
+        }
+    }
+
+    /**
+     * One WARN line when routes with the desk's data answer without a token beyond this machine: {@code API_AUTH=off}
+     * or {@code writes} on a non-loopback HOST, which {@code ApiConfig} allows only when asked for by name.
+     */
+    private static void warnIfOpen(ApiConfig api) {
+        if (api.loopbackOnly()) {
+            return;
+        }
+        if (!api.writesNeedToken()) {
+            log.warn("API_AUTH=off on HOST={}: no route checks a token; anyone who can reach this port can read and"
+                    + " change the desk's data", api.host());
+        } else if (!api.readsNeedToken()) {
+            log.warn("API_AUTH=writes on HOST={}: reads (positions, trades, portfolio, research) need no token",
+                    api.host());
         }
     }
 

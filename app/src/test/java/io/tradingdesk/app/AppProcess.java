@@ -97,8 +97,16 @@ public final class AppProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(path, null);
+    }
+
+    /** GET with {@code Authorization: Bearer <token>} unless {@code token} is null. */
+    public HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
+        var request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> put(String path, String json, String token) throws IOException, InterruptedException {
@@ -147,7 +155,7 @@ public final class AppProcess implements AutoCloseable {
         }
     }
 
-    private URI uri(String path) {
+    URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 

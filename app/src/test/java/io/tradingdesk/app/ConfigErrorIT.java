@@ -25,6 +25,9 @@ class ConfigErrorIT {
             "DB_MIGRATE_ON_START | perhaps",
             "LOG_LEVEL           | LOUD",
             "PORT                | 70000",
+            "API_AUTH            | all",
+            "API_AUTH            | sometimes",
+            "METRICS_TOKEN       | short",
     })
     void aBadVariableExitsTwoWithOneLineNamingIt(String name, String value) throws Exception {
         try (var app = AppProcess.start(work, Map.of("DATABASE_URL", DATABASE_URL, name, value))) {
@@ -34,6 +37,29 @@ class ConfigErrorIT {
                     .satisfies(line -> assertThat(line).startsWith("configuration error: " + name + ":"));
             assertThat(app.errors()).doesNotContain("Exception", "\tat ", "url-secret");
             assertThat(app.log()).isEmpty();
+        }
+    }
+
+    @Test
+    void withoutATokenANonLoopbackHostIsRefusedInOneLineNamingTheWayOut() throws Exception {
+        try (var app = AppProcess.start(work, Map.of("DATABASE_URL", DATABASE_URL, "HOST", "0.0.0.0"))) {
+            assertThat(app.awaitExit(QUICKLY)).as(app.output()).isEqualTo(2);
+
+            assertThat(app.errors()).isEqualTo("configuration error: HOST: 0.0.0.0 is not a loopback address and"
+                    + " API_TOKEN is unset, so anyone who can reach it could read and change the desk's data (set"
+                    + " API_TOKEN, or HOST=127.0.0.1, or API_AUTH=off to serve it open on purpose)\n");
+        }
+    }
+
+    @Test
+    void apiAuthOffWithATokenIsRefusedWithoutPrintingTheToken() throws Exception {
+        String token = "config-token-0123456789";
+        try (var app = AppProcess.start(work, Map.of("DATABASE_URL", DATABASE_URL, "API_TOKEN", token,
+                "API_AUTH", "off"))) {
+            assertThat(app.awaitExit(QUICKLY)).as(app.output()).isEqualTo(2);
+
+            assertThat(app.errors()).startsWith("configuration error: API_AUTH: off while API_TOKEN is set")
+                    .doesNotContain(token);
         }
     }
 

@@ -59,7 +59,7 @@ class EmbeddedDefaultIT {
 
         try (var second = AppProcess.start(base.resolve("run2"), env)) {
             second.awaitReady();
-            var get = second.get("/api/instruments/EMBEDIT");
+            var get = second.get("/api/instruments/EMBEDIT", TOKEN);
             assertThat(get.statusCode()).as(get.body()).isEqualTo(200);
             assertThat(get.body()).contains("EMBEDIT");
             assertThat(second.log()).containsPattern("migrations: 0 applied");

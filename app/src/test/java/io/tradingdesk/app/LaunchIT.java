@@ -39,13 +39,19 @@ class LaunchIT {
             app.awaitReady();
 
             assertThat(app.get("/health/live").statusCode()).isEqualTo(200);
-            var health = app.get("/api/health");
+            assertThat(app.get("/api/health").statusCode()).as("a token is set: reads need it").isEqualTo(401);
+            var health = app.get("/api/health", TOKEN);
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.headers().firstValue("Content-Type")).hasValueSatisfying(
                     type -> assertThat(type).startsWith("application/json"));
             assertThat(health.body()).as("pool statistics with DB_MAX_POOL_SIZE")
                     .containsPattern("\"pool\"\\s*:\\s*\\{")
                     .containsPattern("\"max\"\\s*:\\s*7\\b");
+            // Swagger UI's files come from an automatic module without packages: readable on the module path too.
+            var styles = app.get("/docs/swagger-ui.css");
+            assertThat(styles.statusCode()).as("GET /docs/swagger-ui.css without a token").isEqualTo(200);
+            assertThat(styles.headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
+            assertThat(styles.body()).contains(".swagger-ui");
 
             int exit = app.terminate(GRACE.plusSeconds(10));
 

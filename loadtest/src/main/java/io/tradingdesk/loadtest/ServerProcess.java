@@ -48,7 +48,8 @@ final class ServerProcess implements AutoCloseable {
 
     /**
      * Starts {@code java [jvmOptions] -p <the server's module path> -m app} with {@code env} added to this process's
-     * environment and PORT/HOST set to a free port on 127.0.0.1, then waits until {@code GET /health/ready} is 200.
+     * environment (less any API_TOKEN, API_AUTH and METRICS_TOKEN) and PORT/HOST set to a free port on 127.0.0.1, then
+     * waits until {@code GET /health/ready} is 200.
      *
      * @throws IllegalStateException if the server exits or is not ready within {@code readyTimeout}; the message
      *                               carries the end of its log
@@ -60,6 +61,9 @@ final class ServerProcess implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-p", modulePath(), "-m", "app"));
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // The drivers send no token: a token in the caller's shell must not make the server refuse their requests
+        // (with one, reads need it too). HOST below is loopback, which needs none.
+        pb.environment().keySet().removeAll(List.of("API_TOKEN", "API_AUTH", "METRICS_TOKEN"));
         pb.environment().putAll(env);
         pb.environment().put("PORT", Integer.toString(port));
         pb.environment().put("HOST", "127.0.0.1");

@@ -7,16 +7,24 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 
 /**
- * Checks {@code Authorization: Bearer <API_TOKEN>} on mutating routes. Compares SHA-256 digests with
- * {@link MessageDigest#isEqual}, so neither the token's content nor its length leaks through timing. Never logs or
- * echoes the header. Immutable and thread-safe.
+ * Checks {@code Authorization: Bearer <token>} (API_TOKEN or METRICS_TOKEN) on the routes that need it. Compares
+ * SHA-256 digests with {@link MessageDigest#isEqual}, so neither the token's content nor its length leaks through
+ * timing. Never logs or echoes the header. Immutable and thread-safe.
  */
 public final class BearerAuth {
     private static final String SCHEME = "Bearer ";
     private final byte[] expected;
+    private final String name;
 
-    public BearerAuth(String token) {
+    /** @param name the security scheme's name in {@code /openapi.json}, e.g. {@code bearer} */
+    public BearerAuth(String token, String name) {
         this.expected = sha256(token);
+        this.name = name;
+    }
+
+    /** The security scheme's name in {@code /openapi.json}. */
+    public String name() {
+        return name;
     }
 
     /** @throws ApiError 401 when the header is missing, not a bearer token or not the token */

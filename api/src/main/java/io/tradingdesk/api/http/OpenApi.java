@@ -7,7 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The OpenAPI 3.0 document, generated from the same route table that registers the routes (the Javalin OpenAPI
@@ -18,9 +20,20 @@ public final class OpenApi {
     private OpenApi() {
     }
 
-    public static byte[] document(List<RouteSpec> routes, String version, boolean auth, ObjectMapper mapper) {
+    /**
+     * @param guard the check each route runs before its inputs are read, {@code null} for none: its name is the
+     *              operation's security requirement, so the document shows which token a route needs in the mode
+     *              the server runs in
+     */
+    public static byte[] document(List<RouteSpec> routes, String version, Function<RouteSpec, BearerAuth> guard,
+                                  ObjectMapper mapper) {
         var paths = new LinkedHashMap<String, Map<String, Object>>();
+        var schemes = new TreeMap<String, Object>();
         for (RouteSpec route : routes) {
+            BearerAuth auth = guard.apply(route);
+            if (auth != null) {
+                schemes.put(auth.name(), Schema.of("type", "http", "scheme", "bearer"));
+            }
             paths.computeIfAbsent(route.path(), p -> new LinkedHashMap<>())
                     .put(route.method().toLowerCase(Locale.ROOT), operation(route, auth));
         }
@@ -29,8 +42,8 @@ public final class OpenApi {
                 "message", Schema.string("for people"),
                 "details", Schema.freeObject());
         var components = Schema.of("schemas", Schema.of("Error", errorSchema));
-        if (auth) {
-            components.put("securitySchemes", Schema.of("bearer", Schema.of("type", "http", "scheme", "bearer")));
+        if (!schemes.isEmpty()) {
+            components.put("securitySchemes", schemes);
         }
         var doc = Schema.of(
                 "openapi", "3.0.3",
@@ -49,7 +62,7 @@ public final class OpenApi {
         }
     }
 
-    private static Map<String, Object> operation(RouteSpec route, boolean auth) {
+    private static Map<String, Object> operation(RouteSpec route, BearerAuth auth) {
         var op = Schema.of("summary", route.summary(),
                 "operationId", (route.method() + route.path()).replaceAll("[^A-Za-z0-9]+", "_"));
         var parameters = new ArrayList<Map<String, Object>>();
@@ -72,10 +85,12 @@ public final class OpenApi {
                     "content", Schema.of(Json.CONTENT_TYPE, Schema.of("schema", route.body().schema()))));
         }
         var responses = new LinkedHashMap<String, Object>();
-        String mediaType = route.path().equals("/metrics") ? "text/plain" : Json.CONTENT_TYPE;
-        route.responses().forEach((status, schema) -> responses.put(Integer.toString(status),
-                Schema.of("description", status < 300 ? "success" : ErrorMapper.codeFor(status),
-                        "content", Schema.of(mediaType, Schema.of("schema", schema)))));
+        route.responses().forEach((status, schema) -> {
+            var content = new LinkedHashMap<String, Object>();
+            route.produces().forEach(type -> content.put(type, Schema.of("schema", schema)));
+            responses.put(Integer.toString(status),
+                    Schema.of("description", status < 300 ? "success" : ErrorMapper.codeFor(status), "content", content));
+        });
         var statuses = new TreeSet<>(route.errors());
         if (route.body() != null) {
             statuses.addAll(List.of(400, 413, 415));
@@ -83,7 +98,7 @@ public final class OpenApi {
         if (!route.pathParameters().isEmpty() || !route.query().isEmpty() || !route.headers().isEmpty()) {
             statuses.add(400);
         }
-        if (route.mutating() && auth) {
+        if (auth != null) {
             statuses.add(401);
         }
         statuses.add(500);
@@ -93,8 +108,8 @@ public final class OpenApi {
                     "content", Schema.of(Json.CONTENT_TYPE, Schema.of("schema", Schema.of("$ref", "#/components/schemas/Error")))));
         }
         op.put("responses", responses);
-        if (route.mutating() && auth) {
-            op.put("security", List.of(Schema.of("bearer", List.of())));
+        if (auth != null) {
+            op.put("security", List.of(Schema.of(auth.name(), List.of())));
         }
         return op;
     }

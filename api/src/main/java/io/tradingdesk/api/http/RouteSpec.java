@@ -22,13 +22,29 @@ import java.util.Set;
  * @param responses      status to body schema of every answer that is not the error shape (successes, and e.g.
  *                       a 503 readiness report); the first is the usual one
  * @param errors         the statuses the route can answer with the error shape besides the generic ones
+ * @param produces       the media types of the {@code responses} (JSON unless declared otherwise)
+ * @param access         which token the route may need; {@code HttpApi} decides from the configuration
  * @param handler        what runs once the inputs are valid
  */
 public record RouteSpec(String method, String path, String summary, List<Field<?>> pathParameters,
                         List<Field<?>> query, List<Field<?>> headers, Body<?> body,
-                        Map<Integer, Map<String, Object>> responses, List<Integer> errors, Handler handler) {
+                        Map<Integer, Map<String, Object>> responses, List<Integer> errors, List<String> produces,
+                        Access access, Handler handler) {
 
+    /** The methods that change data: their routes are {@link Access#WRITE} unless declared otherwise. */
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
+
+    /** Who may call a route, before the configuration (API_AUTH, API_TOKEN, METRICS_TOKEN) has its say. */
+    public enum Access {
+        /** Never needs a token: the probes and the documentation. */
+        PUBLIC,
+        /** Needs METRICS_TOKEN when one is set. */
+        METRICS,
+        /** A read of the desk's data: needs API_TOKEN when API_AUTH=all. */
+        READ,
+        /** A change of the desk's data: needs API_TOKEN when API_AUTH=all or writes. */
+        WRITE
+    }
 
     /** A route's logic, called with inputs that are already valid. */
     @FunctionalInterface
@@ -42,19 +58,15 @@ public record RouteSpec(String method, String path, String summary, List<Field<?
         headers = List.copyOf(headers);
         responses = Collections.unmodifiableMap(new LinkedHashMap<>(responses));
         errors = List.copyOf(errors);
-        if (responses.isEmpty()) {
-            throw new IllegalArgumentException(method + " " + path + ": declare at least one response");
+        produces = List.copyOf(produces);
+        if (responses.isEmpty() || produces.isEmpty()) {
+            throw new IllegalArgumentException(method + " " + path + ": declare at least one response and media type");
         }
         long declared = path.chars().filter(c -> c == '{').count();
         if (declared != pathParameters.size()
                 || pathParameters.stream().anyMatch(p -> !path.contains("{" + p.name() + "}"))) {
             throw new IllegalArgumentException(method + " " + path + ": declare each path parameter once, in order");
         }
-    }
-
-    /** POST, PUT, PATCH and DELETE change data: they require the bearer token when one is configured. */
-    public boolean mutating() {
-        return MUTATING.contains(method);
     }
 
     /** Reads the declared inputs (400 when one is invalid), then runs the handler. */
@@ -89,11 +101,14 @@ public record RouteSpec(String method, String path, String summary, List<Field<?
         private Body<?> body;
         private final Map<Integer, Map<String, Object>> responses = new LinkedHashMap<>();
         private List<Integer> errors = List.of();
+        private List<String> produces = List.of(Json.CONTENT_TYPE);
+        private Access access;
 
         private Builder(String method, String path, String summary) {
             this.method = method;
             this.path = path;
             this.summary = summary;
+            this.access = MUTATING.contains(method) ? Access.WRITE : Access.READ;
         }
 
         public Builder path(Field<?>... parameters) {
@@ -127,8 +142,27 @@ public record RouteSpec(String method, String path, String summary, List<Field<?
             return this;
         }
 
+        /** The media types the answers are written in, instead of JSON (e.g. {@code text/html}). */
+        public Builder produces(String... mediaTypes) {
+            this.produces = List.of(mediaTypes);
+            return this;
+        }
+
+        /** Open to anyone who can reach the server, whatever API_AUTH says: probes and documentation only. */
+        public Builder publicAccess() {
+            this.access = Access.PUBLIC;
+            return this;
+        }
+
+        /** Guarded by METRICS_TOKEN when one is set, never by API_TOKEN. */
+        public Builder metricsAccess() {
+            this.access = Access.METRICS;
+            return this;
+        }
+
         public RouteSpec handle(Handler handler) {
-            return new RouteSpec(method, path, summary, pathParameters, query, headers, body, responses, errors, handler);
+            return new RouteSpec(method, path, summary, pathParameters, query, headers, body, responses, errors,
+                    produces, access, handler);
         }
     }
 }

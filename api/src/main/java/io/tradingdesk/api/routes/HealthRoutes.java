@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * Operational routes: liveness (never touches the database, so a slow database does not get the process killed),
+ * Operational routes (the probes are public; {@code /metrics} has a token of its own, METRICS_TOKEN): liveness (never touches the database, so a slow database does not get the process killed),
  * readiness (migrations applied and the probe answers), the detailed health with pool counters, and the Prometheus
  * scrape. Probes use {@link Database#probe()}, which has its own short timeout and skips the waiting queue, so they
  * answer even while user traffic exhausts the pool. Thread-safe.
@@ -65,10 +65,11 @@ public final class HealthRoutes {
                 RouteSpec.get("/api/health", "Database reachability, pool counters, version; 503 when the database "
                         + "does not answer").returns(200, health).returns(503, health).handle(this::health),
                 RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
-                        .returns(200, ready).handle(this::live),
+                        .publicAccess().returns(200, ready).handle(this::live),
                 RouteSpec.get("/health/ready", "Readiness: migrations applied and the database answers; else 503")
-                        .returns(200, ready).returns(503, ready).handle(this::ready),
+                        .publicAccess().returns(200, ready).returns(503, ready).handle(this::ready),
                 RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
+                        .metricsAccess().produces("text/plain")
                         .returns(200, Schema.string("Prometheus exposition format 0.0.4")).handle(this::metrics));
     }
 

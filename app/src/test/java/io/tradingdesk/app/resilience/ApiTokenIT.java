@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
  * Issue #5, point 8c: every mutating route needs {@code Authorization: Bearer <API_TOKEN>}; a missing, malformed or
  * wrong token is a 401 in the error shape that changes nothing, whatever its length (the comparison hashes both
  * sides and compares the digests with MessageDigest.isEqual, so neither content nor length shows in the timing);
- * reads need no token; and the server refuses to start with a token shorter than 16 characters.
+ * since issue #12 reads need the token too (API_AUTH=all, the default with a token), all but the probes, /metrics
+ * and the documentation; and the server refuses to start with a token shorter than 16 characters.
  */
 @Tag("security")
 @Timeout(120)
@@ -137,7 +138,7 @@ class ApiTokenIT {
     }
 
     @Test
-    void theRightTokenIsAcceptedAndReadsNeedNone() {
+    void theRightTokenIsAcceptedAndEveryReadButProbesMetricsAndDocumentationNeedsIt() {
         Reply put = client.put("/api/instruments/TK002", Desk.instrument("Right Token", "etf", "EUR"));
         assertThat(put.status()).as("%s", put).isIn(200, 201);
         Reply lowerCaseScheme = client.exchange(client.request("/api/instruments/TK003")
@@ -146,8 +147,14 @@ class ApiTokenIT {
         assertThat(lowerCaseScheme.status()).as("the scheme is case-insensitive (RFC 9110): %s", lowerCaseScheme)
                 .isIn(200, 201);
         for (String path : List.of("/api/instruments", "/api/instruments/TK002", "/api/market/snapshot",
-                "/api/research/latest", "/api/pitches", "/api/positions", "/api/portfolio/summary", "/health/ready",
-                "/api/health", "/openapi.json", "/metrics")) {
+                "/api/research/latest", "/api/pitches", "/api/positions", "/api/portfolio/summary", "/api/health")) {
+            Reply anonymous = client.send("GET", path, null, false, null);
+            assertThat(anonymous.status()).as("GET %s without a token: %s", path, anonymous).isEqualTo(401);
+            Refusals.assertErrorShape(anonymous);
+            Reply r = client.send("GET", path, null, true, null);
+            assertThat(r.status()).as("GET %s with the token: %s", path, r).isEqualTo(200);
+        }
+        for (String path : List.of("/health/live", "/health/ready", "/openapi.json", "/metrics", "/docs")) {
             Reply r = client.send("GET", path, null, false, null);
             assertThat(r.status()).as("GET %s without a token: %s", path, r).isEqualTo(200);
         }
