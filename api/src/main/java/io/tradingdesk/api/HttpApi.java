@@ -162,8 +162,9 @@ public final class HttpApi {
             c.routes.exception(Exception.class, errors::handle);
             for (RouteSpec route : routes) {
                 BearerAuth auth = guard.apply(route);
+                RequestMetrics.Route timers = metrics.route(route.method(), route.path());
                 c.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
-                    ctx.attribute(RequestMetrics.ROUTE, route.path());
+                    timers.matched(ctx);
                     if (auth != null) {
                         auth.check(ctx);
                     }

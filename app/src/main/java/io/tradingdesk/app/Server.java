@@ -67,7 +67,6 @@ final class Server {
                 log.info("migrations: skipped (DB_MIGRATE_ON_START=false)");
             }
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            registry.config().meterFilter(new HttpLatencyBuckets());
             database = Database.start(config.db(), registry);
             // Migrations are done (or, with DB_MIGRATE_ON_START=false, managed out of band) before the API exists.
             api = HttpApi.create(config.api(), database, registry, () -> true).start();
