@@ -38,6 +38,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -70,14 +71,16 @@ public final class HttpApi {
     private final GracefulHandler inFlight;
     private final JvmGcMetrics gcMetrics;
     private final ApiConfig config;
+    private final AtomicBoolean draining;
 
     private HttpApi(Javalin javalin, List<RouteSpec> routes, GracefulHandler inFlight, JvmGcMetrics gcMetrics,
-                    ApiConfig config) {
+                    ApiConfig config, AtomicBoolean draining) {
         this.javalin = javalin;
         this.routes = routes;
         this.inFlight = inFlight;
         this.gcMetrics = gcMetrics;
         this.config = config;
+        this.draining = draining;
     }
 
     /**
@@ -101,8 +104,9 @@ public final class HttpApi {
 
         ObjectMapper mapper = Json.newMapper();
         var json = new Json(mapper, config.maxBodyBytes());
+        var draining = new AtomicBoolean();
         var routes = new ArrayList<RouteSpec>();
-        routes.addAll(new HealthRoutes(database, registry, migrated, config.version(), json).routes());
+        routes.addAll(new HealthRoutes(database, registry, migrated, draining::get, config.version(), json).routes());
         routes.addAll(new InstrumentRoutes(new InstrumentStore(database), json).routes());
         routes.addAll(new MarketRoutes(new MarketStore(database), json).routes());
         routes.addAll(new ResearchRoutes(new ResearchStore(database), json).routes());
@@ -156,6 +160,11 @@ public final class HttpApi {
             for (RouteSpec route : routes) {
                 c.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
                     ctx.attribute(RequestMetrics.ROUTE, route.path());
+                    if (draining.get()) {
+                        // Clients that reach this instance directly reconnect (to another one) for their next
+                        // request; a balancer's idle connections to it are gone before stop() closes the listener.
+                        ctx.header("Connection", "close");
+                    }
                     if (auth != null && route.mutating()) {
                         auth.check(ctx);
                     }
@@ -164,7 +173,7 @@ public final class HttpApi {
             }
         });
         LOG.debug("HTTP API configured: {} routes, {}", routes.size(), config);
-        return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config);
+        return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config, draining);
     }
 
     /** Binds {@code host:port} and starts serving. Returns this. */
@@ -177,6 +186,22 @@ public final class HttpApi {
     /** The bound port (the random one when PORT=0); valid after {@link #start()}. */
     public int port() {
         return javalin.port();
+    }
+
+    /**
+     * Starts the drain before a stop: from now on {@code /health/ready} answers 503 ({@code "status":"draining"}), so
+     * that a load balancer takes this instance out of rotation, while every other route keeps serving (answers carry
+     * {@code Connection: close}). {@link #stop(Duration)} ends it. Idempotent; any thread.
+     */
+    public void startDraining() {
+        if (!draining.getAndSet(true)) {
+            LOG.info("draining: /health/ready answers 503 from now on; requests are still served");
+        }
+    }
+
+    /** Whether {@link #startDraining()} was called. */
+    public boolean draining() {
+        return draining.get();
     }
 
     /**
