@@ -280,8 +280,10 @@ public final class Database implements Queries, AutoCloseable {
         if (tracked != null) {
             tracked.markBroken();
         }
-        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
-            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
+        if (cause != null && (SqlErrors.isServerShutdown(cause.getSQLState())
+                || config.pgbouncer() && SqlErrors.isConnectionFailure(cause.getSQLState()))) {
+            // The server ended our session on purpose (restart, pg_terminate_backend), or, behind PgBouncer, the one
+            // process every connection of this pool goes to dropped it (restart, crash): its siblings are most
             // likely gone as well, so replace them all rather than let each caller discover one.
             source.evictAll();
         }
