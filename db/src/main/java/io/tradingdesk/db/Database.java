@@ -281,10 +281,11 @@ public final class Database implements Queries, AutoCloseable {
             tracked.markBroken();
         }
         if (cause != null && (SqlErrors.isServerShutdown(cause.getSQLState())
-                || config.pgbouncer() && SqlErrors.isConnectionFailure(cause.getSQLState()))) {
-            // The server ended our session on purpose (restart, pg_terminate_backend), or, behind PgBouncer, the one
-            // process every connection of this pool goes to dropped it (restart, crash): its siblings are most
-            // likely gone as well, so replace them all rather than let each caller discover one.
+                || config.pgbouncer() && SqlErrors.isBrokenSocket(cause.getSQLState()))) {
+            // The server ended our session on purpose (restart, pg_terminate_backend), or, behind PgBouncer, the
+            // socket to the one process every connection of this pool goes to broke (PgBouncer restarted or died):
+            // its siblings are most likely gone as well, so replace them all rather than let each caller discover
+            // one. (An error PgBouncer sends to one client, 08P01 such as query_wait_timeout, evicts that one only.)
             source.evictAll();
         }
     }
