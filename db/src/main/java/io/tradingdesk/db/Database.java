@@ -207,9 +207,10 @@ public final class Database implements Queries, AutoCloseable {
             } finally {
                 source.release(connection);
             }
-            return new HealthProbe(true, millisSince(start), null);
+            return new HealthProbe(true, millisSince(start), null, false);
         } catch (DbException e) {
-            return new HealthProbe(false, millisSince(start), e.getMessage());
+            boolean busy = e instanceof PoolExhaustedException || e instanceof StatementTimeoutException;
+            return new HealthProbe(false, millisSince(start), e.getMessage(), busy);
         }
     }
 

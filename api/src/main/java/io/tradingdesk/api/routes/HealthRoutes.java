@@ -100,7 +100,10 @@ public final class HealthRoutes {
         }
         boolean schema = migrated.getAsBoolean();
         // No probe before the schema is there: not ready either way, and it spares the database during startup.
-        boolean reachable = schema && database.probe().up();
+        HealthProbe probe = schema ? database.probe() : null;
+        // Busy is not unready: a balancer that takes a saturated instance out moves its load onto the others, which
+        // then time out as well (ScaleOutIT saw all three instances DOWN at once). Unreachable is unready.
+        boolean reachable = probe != null && (probe.up() || probe.busy());
         json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
     }
 
