@@ -88,7 +88,8 @@ public final class Database implements Queries, AutoCloseable {
         metrics.gauge("db.pool.connections.min", config, DbConfig::minPoolSize, "DB_MIN_POOL_SIZE");
         metrics.gauge("db.pool.connections.max", config, DbConfig::maxPoolSize, "DB_MAX_POOL_SIZE");
         var json = new ObjectMapper();
-        var runner = new StatementRunner(source, new Parameters(json), metrics, config.slowQueryThreshold());
+        var runner = new StatementRunner(source, new Parameters(json), metrics, config.slowQueryThreshold(),
+                config.pgbouncer());
         var watchdog = new Watchdog(physical, config.applicationName(),
                 config.commandTimeout().compareTo(config.healthTimeout()) < 0 ? config.commandTimeout()
                         : config.healthTimeout(), config.leakDetectionThreshold());
@@ -254,9 +255,10 @@ public final class Database implements Queries, AutoCloseable {
                 }
                 source.release(connection);
             }
-            return new HealthProbe(true, millisSince(start), null);
+            return new HealthProbe(true, millisSince(start), null, false);
         } catch (DbException e) {
-            return new HealthProbe(false, millisSince(start), e.getMessage());
+            boolean busy = e instanceof PoolExhaustedException || e instanceof StatementTimeoutException;
+            return new HealthProbe(false, millisSince(start), e.getMessage(), busy);
         }
     }
 

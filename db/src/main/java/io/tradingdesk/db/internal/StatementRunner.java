@@ -31,14 +31,17 @@ public final class StatementRunner {
     private final Parameters parameters;
     private final PoolMetrics metrics;
     private final long slowNanos;
+    private final boolean pgbouncer;
     private volatile boolean closed;
 
+    /** @param pgbouncer every connection goes through one PgBouncer (DB_PGBOUNCER): see {@link #markBroken} */
     public StatementRunner(ConnectionSource source, Parameters parameters, PoolMetrics metrics,
-                           Duration slowQueryThreshold) {
+                           Duration slowQueryThreshold, boolean pgbouncer) {
         this.source = source;
         this.parameters = parameters;
         this.metrics = metrics;
         this.slowNanos = slowQueryThreshold.isZero() ? Long.MAX_VALUE : slowQueryThreshold.toNanos();
+        this.pgbouncer = pgbouncer;
     }
 
     /**
@@ -114,9 +117,12 @@ public final class StatementRunner {
         if (tracked != null) {
             tracked.markBroken();
         }
-        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
-            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
-            // likely gone as well, so replace them all rather than let each caller discover one.
+        if (cause != null && (SqlErrors.isServerShutdown(cause.getSQLState())
+                || pgbouncer && SqlErrors.isBrokenSocket(cause.getSQLState()))) {
+            // The server ended our session on purpose (restart, pg_terminate_backend), or, behind PgBouncer, the
+            // socket to the one process every connection of this pool goes to broke (PgBouncer restarted or died):
+            // its siblings are most likely gone as well, so replace them all rather than let each caller discover
+            // one. (An error PgBouncer sends to one client, 08P01 such as query_wait_timeout, evicts that one only.)
             source.evictAll();
         }
     }
