@@ -84,7 +84,14 @@ public final class Json {
         try {
             response.getOutputStream().write(body);
         } catch (IOException e) {
-            throw new UncheckedIOException("client went away while the response was written", e);
+            throw new ClientGone(e);
+        }
+    }
+
+    /** The client closed the connection before its answer was written: nobody is left to answer. */
+    static final class ClientGone extends UncheckedIOException {
+        ClientGone(IOException cause) {
+            super("client went away while the response was written", cause);
         }
     }
 

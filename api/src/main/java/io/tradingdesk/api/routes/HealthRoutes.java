@@ -30,6 +30,9 @@ public final class HealthRoutes {
     private final Database database;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier migrated;
+    /** How recent a successful statement must be to stand for a readiness probe. */
+    private static final Duration READY_FRESHNESS = Duration.ofSeconds(2);
+
     private final BooleanSupplier draining;
     private final String version;
     private final Json json;
@@ -101,7 +104,8 @@ public final class HealthRoutes {
         }
         boolean schema = migrated.getAsBoolean();
         // No probe before the schema is there: not ready either way, and it spares the database during startup.
-        HealthProbe probe = schema ? database.probe() : null;
+        // Under load, the traffic of the last seconds answers for the database (Database.readiness).
+        HealthProbe probe = schema ? database.readiness(READY_FRESHNESS) : null;
         // Busy is not unready: a balancer that takes a saturated instance out moves its load onto the others, which
         // then time out as well (ScaleOutIT saw all three instances DOWN at once). Unreachable is unready.
         boolean reachable = probe != null && (probe.up() || probe.busy());
