@@ -190,6 +190,29 @@ class PoolIT {
     }
 
     @Test
+    void readinessAnswersAtOnceWhileCallersQueueAndProbesWhenIdle() throws Exception {
+        var db = start("ready", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1", "DB_ACQUIRE_TIMEOUT", "10");
+        Duration fresh = Duration.ofMillis(200);
+        assertThat(db.readiness(fresh).up()).as("idle: probed").isTrue();
+        var release = new CountDownLatch(1);
+        Future<Integer> holder = hold(db, release);
+        Future<Integer> waiter = threads.submit(() -> db.fetchVal("SELECT 1", Integer.class).orElseThrow());
+        assertThat(Eventually.holds(SOON, () -> db.stats().waiting() > 0)).as("a caller waits").isTrue();
+        sleep(300);   // the last success is older than the freshness now
+
+        long start = System.nanoTime();
+        HealthProbe saturated = db.readiness(fresh);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(saturated.busy()).as("saturated, not down: %s", saturated).isTrue();
+        assertThat(millis).as("answered without queueing for the connection").isLessThan(1_000);
+
+        release.countDown();
+        holder.get(10, TimeUnit.SECONDS);
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(db.readiness(fresh).up()).as("traffic answered a moment ago").isTrue();
+    }
+
+    @Test
     void aConnectionHeldPastTheLeakThresholdIsReportedOnceWithItsBorrower() throws Exception {
         var db = start("leak", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "2", "DB_LEAK_DETECTION_THRESHOLD", "2");
         var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
