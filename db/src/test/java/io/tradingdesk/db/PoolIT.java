@@ -72,6 +72,12 @@ class PoolIT {
         return holder;
     }
 
+    /** Waits until the pool's sessions are all there is: the start-up check's session may take a moment to end. */
+    private static void settle(String applicationName, int sessions) {
+        assertThat(Eventually.holds(SOON, () -> TestDatabase.serverConnections(applicationName) == sessions))
+                .as("%d sessions of %s", sessions, applicationName).isTrue();
+    }
+
     private static int terminateBackends(String applicationName) throws SQLException {
         try (var c = TestDatabase.connect(TestDatabase.server());
              var statement = c.prepareStatement(
@@ -472,6 +478,7 @@ class PoolIT {
         var db = start("killedread", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1");
         int before = pid(db);
 
+        settle("pool-it-killedread", 1);
         assertThat(terminateBackends("pool-it-killedread")).isEqualTo(1);
         long queriesBefore = db.stats().queries();
         int after = pid(db);
@@ -489,6 +496,7 @@ class PoolIT {
         assertThat(Eventually.holds(SOON, () -> db.stats().total() == 3)).isTrue();
         db.fetchVal("SELECT 1", Integer.class);
 
+        settle("pool-it-killedall", 3);
         assertThat(terminateBackends("pool-it-killedall")).isEqualTo(3);
 
         assertThat(db.fetchVal("SELECT 42", Integer.class)).contains(42);
