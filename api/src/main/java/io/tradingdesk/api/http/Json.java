@@ -65,12 +65,20 @@ public final class Json {
 
     /** Writes {@code value} as the JSON response with {@code status}. */
     public void write(Context ctx, int status, Object value) {
-        byte[] body;
+        writeBytes(ctx, status, bytes(value));
+    }
+
+    /** {@code value} as JSON, for an answer that never changes (serialised once, written many times). */
+    public byte[] bytes(Object value) {
         try {
-            body = mapper.writeValueAsBytes(value);
+            return mapper.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("response not serialisable: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** Writes {@code body}, JSON already, as the response with {@code status}. */
+    public void writeBytes(Context ctx, int status, byte[] body) {
         ctx.status(status).contentType(CONTENT_TYPE);
         if (body.length >= COMPRESSIBLE_BYTES) {
             ctx.result(body);
