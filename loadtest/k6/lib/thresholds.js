@@ -1,24 +1,41 @@
 // Pass/fail criteria. A failed threshold makes `k6 run` exit non-zero (99).
 //
-// Every threshold selects the measured requests only: each script runs a warm-up scenario
-// first (tag phase:warmup, see lib/profiles.js), then its measured scenarios (tag
-// phase:measure), and the thresholds are on sub-metrics such as
+// Every threshold selects the measured requests only: each load script runs a warm-up
+// scenario first (tag phase:warmup, see lib/profiles.js withWarmup), then its measured
+// scenarios (tag phase:measure), and the thresholds are on sub-metrics such as
 // 'http_req_duration{kind:simple,phase:measure}'. Requests of the warm-up, of setup()
 // seeding (kind "seed") and health probes (kind "meta") never count against them.
 //
 // Two kinds of numbers, both enforced:
 //   - the reference report's targets, hard: avg < 100 ms simple, < 200 ms writes,
 //     < 500 ms complex; zero failed requests; checks pass (rate > 0.999);
-//   - our tail goals per script (p95, p99), set from measurements on the 2-core machine
-//     this project is built on, where the load generator shares the cores with the
-//     server and PostgreSQL (k6 with 100 VUs takes a large part of one core).
+//   - our tail limits per script (p95, p99), set from what the scripts' own scenarios
+//     measure on the 2-core machine this project is built on, where the load generator
+//     shares the cores with the server and PostgreSQL (k6 with 100 VUs takes a large part
+//     of one core): `./bench --k6-thresholds` runs them with the Java runner while a CPU
+//     hog takes one core's share, against a fresh server per script.
 //
-// Where each tail number comes from (ms; measured = warm, 100 clients unless noted):
-//   script          class    p95 / p99 limit  measured: Java driver + CPU hog | ./bench | k6 (issue #10)
-//   simple-reads    simple      TAIL          see loadtest/README.md "Thresholds"
-// (the full table, with the run each number comes from, is in loadtest/README.md and in
-// docs/benchmark.md "k6 thresholds"; the limits are about twice the worst measured value
-// rounded up, so that they hold on a machine whose load average is 10 and more).
+// Where each tail limit comes from (ms, measured requests after the warm-up; worst of two
+// runs of the Java runner + CPU hog on 2026-11-30, load average 10 to 26: the full-length
+// one and one at --scale 0.2; limit = about 1.5 x that, rounded up):
+//   script          class     measured p95 / p99       limit p95 / p99
+//   simple-reads    simple    174 / 251                250 / 400
+//   point-reads     simple    138 / 202                200 / 300
+//   writes          write     274 / 398                400 / 700  (p99: k6 measured up to 686, issue #10)
+//   complex         complex   877 / 1181               1500 / 2000 (p95: k6 measured 1450, issue #10)
+//   exhaustion      simple    125 / 179                1000 / 2000 (bounded queueing at 4x the pool)
+//                   write     202 / 290                1000 / 2000
+//   sustained       simple    76 / 80 (worst round)    250 / 400 (bursts of 100, as simple-reads)
+//   sustained-rate  simple    22 / 81                  100 / 250 (open model: a stall queues up)
+//   mixed           simple    22 / 65                  100 / 250
+//                   write     53 / 126                 150 / 300
+//                   complex   66 / 143                 500 / 800
+//                   trade_flow 167 (p95)               500
+//   smoke           one request each, cold: the limits kept from before (50/100, 100/200, 300/500).
+// The report's averages stay hard even where they leave little room: complex.js averaged
+// 498 ms against its 500 ms on the full-length run (100 clients in a closed loop average
+// 100 / throughput, and the snapshot is PostgreSQL-bound at about 200 req/s here).
+// Details and the runs: loadtest/README.md "Thresholds", docs/benchmark.md.
 //
 // The numbers are in LIMITS below, written as strict JSON between the two marker lines:
 // the Java benchmark (loadtest/src/main/java/io/tradingdesk/loadtest/K6Limits.java) reads
@@ -51,7 +68,7 @@ export const LIMITS = {
             "complex": { "p95": 300, "p99": 500 }
         },
         "simple-reads": { "simple": { "p95": 250, "p99": 400 } },
-        "point-reads": { "simple": { "p95": 150, "p99": 250 } },
+        "point-reads": { "simple": { "p95": 200, "p99": 300 } },
         "writes": { "write": { "p95": 400, "p99": 700 } },
         "complex": { "complex": { "p95": 1500, "p99": 2000 } },
         "exhaustion": {

@@ -75,15 +75,26 @@ enum K6Script {
      * warm-up and its exclusion stay the same at any scale.
      */
     List<K6Scenario> scenarios(double scale) {
+        return scenarios(scale, K6Scenario.scale(WARMUP, scale));
+    }
+
+    /**
+     * The same with the warm-up's length given, as {@code k6 run -e WARMUP=<warmup>} gives it: the warm-up lasts
+     * {@code warmup}, every other duration is multiplied by {@code scale}, and the measured scenarios start after
+     * the warm-up and its (scaled) graceful stop.
+     */
+    List<K6Scenario> scenarios(double scale, Duration warmup) {
         var out = new ArrayList<K6Scenario>();
-        out.add(new K6Scenario("warmup", new ConstantVus(warmupVus, WARMUP, WARMUP_GRACE), Duration.ZERO,
+        Duration grace = K6Scenario.scale(WARMUP_GRACE, scale);
+        out.add(new K6Scenario("warmup", new ConstantVus(warmupVus, warmup, grace), Duration.ZERO,
                 warmupExec == null ? "default" : warmupExec, K6Scenario.WARMUP));
-        Duration offset = WARMUP.plus(WARMUP_GRACE);
+        Duration offset = warmup.plus(grace);
         for (var e : measured().entrySet()) {
-            out.add(new K6Scenario(e.getKey(), e.getValue().executor(), offset.plus(e.getValue().start()), "default",
-                    K6Scenario.MEASURE));
+            var s = new K6Scenario(e.getKey(), e.getValue().executor(), e.getValue().start(), "default",
+                    K6Scenario.MEASURE).scaled(scale);
+            out.add(new K6Scenario(s.name(), s.executor(), offset.plus(s.startTime()), s.exec(), s.phase()));
         }
-        return out.stream().map(s -> s.scaled(scale)).toList();
+        return List.copyOf(out);
     }
 
     /** A measured scenario before the warm-up's offset. */

@@ -45,16 +45,22 @@ final class K6ThresholdCheck {
      * How to run.
      *
      * @param scale          every duration of the scripts multiplied by this (1 = the scripts' defaults)
+     * @param warmup         the warm-up's length, as {@code k6 run -e WARMUP=...} sets it; null: the scripts' 30 s
+     *                       times {@code scale}
      * @param hog            run a {@link CpuHog} while each script runs
      * @param freshServers   a new server per script (true), or one for all of them, in the given order
      * @param scripts        what to run, in order
      */
-    record Settings(double scale, boolean hog, boolean freshServers, List<K6Script> scripts) {
+    record Settings(double scale, Duration warmup, boolean hog, boolean freshServers, List<K6Script> scripts) {
         Settings {
             if (!(scale > 0 && scale <= 1)) {
                 throw new IllegalArgumentException("scale must be in (0, 1]: " + scale);
             }
             scripts = List.copyOf(scripts);
+        }
+
+        List<K6Scenario> scenarios(K6Script script) {
+            return warmup == null ? script.scenarios(scale) : script.scenarios(scale, warmup);
         }
     }
 
@@ -158,7 +164,7 @@ final class K6ThresholdCheck {
     }
 
     private ScriptResult runScript(K6Script script, ServerProcess server, Dataset data, OptionalLong postmaster) {
-        List<K6Scenario> scenarios = script.scenarios(settings.scale());
+        List<K6Scenario> scenarios = settings.scenarios(script);
         Duration measureStart = scenarios.stream().filter(s -> K6Scenario.MEASURE.equals(s.phase()))
                 .map(K6Scenario::startTime).min(Duration::compareTo).orElseThrow();
         var iterations = new K6Iterations(data);

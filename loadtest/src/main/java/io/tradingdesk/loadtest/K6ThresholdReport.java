@@ -50,7 +50,11 @@ final class K6ThresholdReport {
                 .append(" configuration: pool of 10 to 50)")
                 .append(h.settings().hog() ? ", with a CPU hog (one busy-loop process) taking one core's share for k6's"
                         + " own CPU" : "").append("; every duration of the scripts times ").append(h.settings().scale())
-                .append(". Thresholds from `loadtest/k6/lib/thresholds.js`, judged on the measured requests only.\n\n");
+                .append(h.settings().warmup() == null ? "" : ", the warm-up " + h.settings().warmup().toSeconds()
+                        + " s (as `k6 run -e WARMUP=" + h.settings().warmup().toSeconds() + "s`)")
+                .append(". Thresholds from `loadtest/k6/lib/thresholds.js`, judged on the measured requests only.")
+                .append(" For sustained.js and mixed.js the CPU per request includes the idle time between rounds and")
+                .append(" the think time.\n\n");
         md.append("**").append(held).append(" of ").append(all).append(" thresholds held**");
         md.append(results.stream().allMatch(K6ThresholdCheck.ScriptResult::passed) ? " (every script would exit 0)."
                 : "; failing: " + String.join(", ", results.stream().filter(r -> !r.passed())

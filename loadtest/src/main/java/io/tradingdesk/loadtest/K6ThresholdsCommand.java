@@ -31,7 +31,7 @@ final class K6ThresholdsCommand {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + outDir + ": " + e.getMessage(), e);
         }
-        var settings = new K6ThresholdCheck.Settings(options.k6().scale(), options.k6().hog(), true,
+        var settings = new K6ThresholdCheck.Settings(options.k6().scale(), null, options.k6().hog(), true,
                 options.k6().scripts());
         String date = OffsetDateTime.now(ZoneOffset.UTC).withNano(0).toString();
         String loadAtStart = ProcStats.loadAverage();

@@ -53,6 +53,17 @@ class K6ScriptTest {
     }
 
     @Test
+    void a_given_warm_up_length_moves_the_measured_scenarios_behind_it_as_WARMUP_does_in_the_scripts() {
+        List<K6Scenario> scenarios = K6Script.SUSTAINED.scenarios(1, Duration.ofSeconds(10));
+
+        assertThat(scenarios.getFirst().executor()).isEqualTo(new K6Scenario.ConstantVus(100, Duration.ofSeconds(10),
+                Duration.ofSeconds(2)));
+        assertThat(scenarios.get(1).startTime()).isEqualTo(Duration.ofSeconds(12));
+        assertThat(scenarios.get(5).startTime()).isEqualTo(Duration.ofSeconds(52));
+        assertThat(K6Script.SUSTAINED.scenarios(1)).isEqualTo(K6Script.SUSTAINED.scenarios(1, Duration.ofSeconds(30)));
+    }
+
+    @Test
     void a_scaled_run_keeps_the_warm_up_first_and_the_measured_scenarios_after_it() {
         for (K6Script script : K6Script.values()) {
             List<K6Scenario> scenarios = script.scenarios(0.1);
