@@ -32,7 +32,7 @@ final class K6ThresholdCheck {
      * @param connector  a plain connection for seeding
      * @param postmaster the PostgreSQL postmaster's pid when its CPU can be read
      */
-    record Target(String serverUrl, Connector connector, OptionalLong postmaster, String description) {
+    record Target(String serverUrl, Connector connector, OptionalLong postmaster) {
     }
 
     /** Opens a JDBC connection to the database the servers use. */

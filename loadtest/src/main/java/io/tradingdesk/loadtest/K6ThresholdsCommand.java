@@ -44,7 +44,7 @@ final class K6ThresholdsCommand {
             progress.say("database: " + database);
             cluster.createDatabase("k6");
             var target = new K6ThresholdCheck.Target(cluster.serverDatabaseUrl("k6"), () -> cluster.connect("k6"),
-                    cluster.postmasterPid(), cluster.description());
+                    cluster.postmasterPid());
             results = new K6ThresholdCheck(Path.of("loadtest", "k6"), settings, outDir, progress).run(target);
         }
         var header = new K6ThresholdReport.Header(date, Environment.machine(), database,

@@ -64,7 +64,7 @@ class K6ThresholdsIT {
         cluster = BenchCluster.start();
         cluster.createDatabase("k6");
         var target = new K6ThresholdCheck.Target(cluster.serverDatabaseUrl("k6"), () -> cluster.connect("k6"),
-                cluster.postmasterPid(), cluster.description());
+                cluster.postmasterPid());
         var settings = new K6ThresholdCheck.Settings(SCALE, WARMUP, true, false, List.of(K6Script.values()));
         results = new K6ThresholdCheck(K6, settings, LOGS, new Progress()).run(target);
         var header = new K6ThresholdReport.Header("K6ThresholdsIT", Environment.machine(), cluster.description(),
