@@ -2,23 +2,24 @@
 // (a primary-key lookup). setup() collects NOTES ids by paging GET /api/research and
 // creates notes only if fewer exist.
 //
-//   k6 run point-reads.js
-//   k6 run -e NOTES=5000 -e VUS=100 -e ITERATIONS=50 point-reads.js
+// A warm-up (WARMUP, default 30s, tagged phase:warmup) runs first; the thresholds judge only
+// the measured scenario after it (phase:measure).
+//
+//   k6 run point-reads.js                       # 30s warm-up, then 100 VUs for 30s
+//   k6 run -e NOTES=5000 -e VUS=100 -e DURATION=2m point-reads.js
 import { getNote } from './lib/api.js';
 import { expectJson, hasFields } from './lib/checks.js';
 import { envInt } from './lib/config.js';
 import { ensureNotes, pick, seedUniverse } from './lib/data.js';
 import { assertReady } from './lib/health.js';
-import { concurrent } from './lib/profiles.js';
+import { steady, withWarmup } from './lib/profiles.js';
 import { SUMMARY_TREND_STATS, summaryFor } from './lib/summary.js';
 import { base, byKind, merge } from './lib/thresholds.js';
 
 /** @type {import('k6/options').Options} */
 export const options = {
-    scenarios: {
-        point_reads: concurrent(100, 20),
-    },
-    thresholds: merge(base(), byKind(['simple'])),
+    scenarios: withWarmup({ point_reads: steady(100, '30s') }, envInt('VUS', 100)),
+    thresholds: merge(base(), byKind('point-reads', ['simple'])),
     summaryTrendStats: SUMMARY_TREND_STATS,
     setupTimeout: '5m',
 };

@@ -5,6 +5,9 @@
 // rounds: a low CV means the server holds its throughput from round to round.
 // For a longer open-model run at a fixed request rate, see sustained-rate.js.
 //
+// A warm-up (WARMUP, default 30s, 100 VUs, tagged phase:warmup) runs first; the rounds are
+// the measured scenarios (phase:measure), and only they are judged.
+//
 //   k6 run sustained.js
 //   k6 run -e ROUNDS=10 -e ROUND_REQUESTS=500 -e ROUND_SPACING=20s sustained.js
 import { latestNotes } from './lib/api.js';
@@ -12,7 +15,7 @@ import { expectJson, hasItems } from './lib/checks.js';
 import { envInt } from './lib/config.js';
 import { ensureNotes, seedUniverse } from './lib/data.js';
 import { assertReady } from './lib/health.js';
-import { roundPlan } from './lib/profiles.js';
+import { roundPlan, withWarmup } from './lib/profiles.js';
 import { roundClock } from './lib/rounds.js';
 import { SUMMARY_TREND_STATS, summaryFor } from './lib/summary.js';
 import { base, byKind, byScenario, merge } from './lib/thresholds.js';
@@ -22,8 +25,12 @@ const clock = roundClock(plan.count);
 
 /** @type {import('k6/options').Options} */
 export const options = {
-    scenarios: plan.scenarios,
-    thresholds: merge(base(), byKind(['simple']), byScenario(plan.names, 'simple', plan.requests)),
+    scenarios: withWarmup(plan.scenarios, envInt('VUS', 100)),
+    thresholds: merge(
+        base(),
+        byKind('sustained', ['simple']),
+        byScenario(plan.names, 'sustained', 'simple', plan.requests),
+    ),
     summaryTrendStats: SUMMARY_TREND_STATS,
     setupTimeout: '2m',
 };

@@ -1,23 +1,24 @@
 // Writes: 100 concurrent clients doing POST /api/pitches (a single-row INSERT behind
 // validation), the report's write case.
 //
-//   k6 run writes.js
-//   k6 run -e API_TOKEN=secret -e VUS=100 -e ITERATIONS=50 writes.js
+// A warm-up (WARMUP, default 30s, tagged phase:warmup) runs first; the thresholds judge only
+// the measured scenario after it (phase:measure).
+//
+//   k6 run writes.js                            # 30s warm-up, then 100 VUs for 30s
+//   k6 run -e API_TOKEN=secret -e VUS=100 -e DURATION=1m writes.js
 import { createPitch } from './lib/api.js';
 import { expectJson, hasFields } from './lib/checks.js';
 import { envInt } from './lib/config.js';
 import { pick, pitchBody, seedUniverse } from './lib/data.js';
 import { assertReady } from './lib/health.js';
-import { concurrent } from './lib/profiles.js';
+import { steady, withWarmup } from './lib/profiles.js';
 import { SUMMARY_TREND_STATS, summaryFor } from './lib/summary.js';
 import { base, byKind, merge } from './lib/thresholds.js';
 
 /** @type {import('k6/options').Options} */
 export const options = {
-    scenarios: {
-        writes: concurrent(100, 20),
-    },
-    thresholds: merge(base(), byKind(['write'])),
+    scenarios: withWarmup({ writes: steady(100, '30s') }, envInt('VUS', 100)),
+    thresholds: merge(base(), byKind('writes', ['write'])),
     summaryTrendStats: SUMMARY_TREND_STATS,
     setupTimeout: '2m',
 };

@@ -1,27 +1,84 @@
 // Load profiles: functions that return k6 scenario objects for options.scenarios.
 // Script defaults are the arguments; the environment overrides them at run time:
-//   VUS, ITERATIONS, DURATION, RATE, PRE_VUS, MAX_VUS, ROUNDS, ROUND_REQUESTS, ROUND_SPACING,
-//   RAMP_UP, RAMP_DOWN, MAX_DURATION.
+//   VUS, ITERATIONS, DURATION, WARMUP, RATE, PRE_VUS, MAX_VUS, ROUNDS, ROUND_REQUESTS,
+//   ROUND_SPACING, RAMP_UP, RAMP_DOWN, MAX_DURATION.
+// The Java benchmark drives the same shapes (loadtest/.../K6Script.java), and a test
+// (K6ScriptTest) compares them with these scripts' options as Node evaluates them.
 import { durationMs, envDuration, envInt } from './config.js';
 
+/** Tags of the warm-up scenario's samples; no threshold selects them. */
+export const WARMUP_TAGS = Object.freeze({ phase: 'warmup' });
+/** Tags of the measured scenarios' samples; every threshold selects them (lib/thresholds.js). */
+export const MEASURE_TAGS = Object.freeze({ phase: 'measure' });
+/** The warm-up's gracefulStop, and the pause before the measured scenarios start: VUs are reused, not doubled. */
+export const WARMUP_GRACE_MS = 2000;
+
 /**
- * N concurrent clients, each doing exactly `iterations` iterations (per-vu-iterations):
- * the "100 concurrent requests" shape, repeated so that percentiles have enough samples.
+ * N concurrent clients for a fixed time, each sending its next request as soon as the
+ * previous one answered (constant-vus): the report's "100 concurrent requests", held long
+ * enough that one stall of the machine does not decide a percentile.
  * @param {number} vus - default concurrency (env VUS)
- * @param {number} iterations - default iterations per VU (env ITERATIONS)
- * @param {Partial<import('k6/options').PerVUIterationsScenario>} [extra]
- * @returns {import('k6/options').PerVUIterationsScenario}
+ * @param {string} duration - default length (env DURATION)
+ * @returns {import('k6/options').ConstantVUsScenario}
  */
-export function concurrent(vus, iterations, extra) {
-    /** @type {import('k6/options').PerVUIterationsScenario} */
-    const scenario = {
-        executor: 'per-vu-iterations',
+export function steady(vus, duration) {
+    return {
+        executor: 'constant-vus',
         vus: envInt('VUS', vus),
-        iterations: envInt('ITERATIONS', iterations),
-        maxDuration: envDuration('MAX_DURATION', '10m'),
+        duration: envDuration('DURATION', duration),
         gracefulStop: '30s',
     };
-    return Object.assign(scenario, extra || {});
+}
+
+/**
+ * The warm-up's length: env WARMUP, default 30s; "0s" leaves the warm-up out (the benchmark
+ * warms the server itself before it runs a script).
+ * @param {string} [fallback]
+ * @returns {number} milliseconds
+ */
+export function warmupMs(fallback) {
+    return durationMs(envDuration('WARMUP', fallback || '30s'));
+}
+
+/**
+ * A script's scenarios behind a warm-up: first `warmup`, `vus` clients for WARMUP (default
+ * 30s) running `exec` (default: the default function) as fast as they can, tagged
+ * phase:warmup; then the measured scenarios, tagged phase:measure, each started
+ * WARMUP + 2s later than it would have started alone. A server started just before the
+ * script has by then compiled its hot paths (JIT), opened its pool and warmed its caches,
+ * and the thresholds, which select phase:measure, never see the cold requests.
+ * @param {Record<string, import('k6/options').Scenario>} measuredScenarios
+ * @param {number} vus - warm-up clients
+ * @param {string} [exec] - exported function the warm-up runs
+ * @returns {Record<string, import('k6/options').Scenario>}
+ */
+export function withWarmup(measuredScenarios, vus, exec) {
+    const warm = warmupMs();
+    /** @type {Record<string, import('k6/options').Scenario>} */
+    const out = {};
+    if (warm > 0) {
+        /** @type {import('k6/options').ConstantVUsScenario} */
+        const w = {
+            executor: 'constant-vus',
+            vus,
+            duration: `${warm}ms`,
+            gracefulStop: `${WARMUP_GRACE_MS}ms`,
+            tags: Object.assign({}, WARMUP_TAGS),
+        };
+        if (exec) {
+            w.exec = exec;
+        }
+        out.warmup = w;
+    }
+    const offset = warm > 0 ? warm + WARMUP_GRACE_MS : 0;
+    for (const [name, s] of Object.entries(measuredScenarios)) {
+        const start = durationMs(s.startTime || '0s') + offset;
+        out[name] = Object.assign({}, s, {
+            startTime: `${start}ms`,
+            tags: Object.assign({}, s.tags || {}, MEASURE_TAGS),
+        });
+    }
+    return out;
 }
 
 /**

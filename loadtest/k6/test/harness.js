@@ -14,12 +14,76 @@ export function installGlobals(env) {
     globalThis.__ITER = 0;
 }
 
-const THRESHOLD_EXPR = /^(avg|min|max|med|count|rate|value|p\(\d+(\.\d+)?\))\s*(<|<=|>|>=|==|===|!=)\s*\d+(\.\d+)?$/;
-const THRESHOLD_METRIC = /^[a-z_][a-z0-9_]*(\{[a-z_]+:[^{}:]+\})?$/;
+// k6's threshold grammar (metrics/thresholds_parser.go):
+//   assertion -> aggregation_method whitespace* operator whitespace* float
+// with the aggregation methods each metric type accepts.
+const THRESHOLD_EXPR = /^(avg|min|max|med|count|rate|value|p\((\d+(\.\d+)?)\)) *(<=|<|>=|>|===|==|!=) *(\d+(\.\d+)?)$/;
+const METHODS = {
+    trend: ['avg', 'min', 'max', 'med', 'p'],
+    rate: ['rate'],
+    counter: ['count', 'rate'],
+    gauge: ['value'],
+};
+// k6's built-in metrics by type, and the custom ones the scripts create (k6/metrics).
+const METRIC_TYPES = {
+    http_req_duration: 'trend',
+    http_req_failed: 'rate',
+    http_reqs: 'counter',
+    checks: 'rate',
+    dropped_iterations: 'counter',
+    iterations: 'counter',
+    pool_exhausted_503: 'counter',
+    trade_flow_duration: 'trend',
+    trades_executed: 'counter',
+};
+// metric_name{tag_key:tag_value,...} (metrics.ParseMetricName)
+const THRESHOLD_METRIC = /^([a-z_][a-z0-9_]*)(\{([a-z_]+:[^{}:,]+(,[a-z_]+:[^{}:,]+)*)\})?$/;
 const EXECUTORS = ['shared-iterations', 'per-vu-iterations', 'constant-vus', 'ramping-vus', 'constant-arrival-rate', 'ramping-arrival-rate'];
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
 /**
- * Structural checks of `options` that k6 itself would reject at start-up.
+ * Parses a threshold key the way k6 does: 'http_req_duration{kind:simple,phase:measure}'.
+ * @param {string} key
+ * @returns {{name: string, tags: Record<string, string>}}
+ */
+export function parseMetric(key) {
+    const m = THRESHOLD_METRIC.exec(key);
+    assert.ok(m, `threshold metric ${key}`);
+    const tags = {};
+    for (const pair of m[3] ? m[3].split(',') : []) {
+        const [k, v] = pair.split(':');
+        tags[k] = v;
+    }
+    return { name: m[1], tags };
+}
+
+/**
+ * Parses a threshold expression as k6 does and checks that its aggregation fits the metric's type.
+ * @param {string} metric - metric name without tags
+ * @param {string} expr
+ * @returns {{method: string, percentile?: number, op: string, value: number}}
+ */
+export function parseThreshold(metric, expr) {
+    const m = THRESHOLD_EXPR.exec(expr);
+    assert.ok(m, `${metric}: '${expr}' is not a k6 threshold expression`);
+    const method = m[1].startsWith('p(') ? 'p' : m[1];
+    const type = METRIC_TYPES[metric];
+    assert.ok(type, `${metric}: unknown metric (add it to METRIC_TYPES)`);
+    assert.ok(METHODS[type].includes(method), `${metric} is a ${type}: '${expr}' uses ${m[1]}`);
+    return { method, percentile: m[2] === undefined ? undefined : Number(m[2]), op: m[4], value: Number(m[5]) };
+}
+
+/** Milliseconds of a k6 duration string. */
+export function ms(d) {
+    const unit = { ms: 1, s: 1000, m: 60000, h: 3600000 };
+    let total = 0;
+    for (const [, n, u] of d.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(n) * unit[u];
+    return total;
+}
+
+/**
+ * Structural checks of `options` that k6 itself would reject at start-up, plus this project's rule:
+ * every threshold selects measured requests (tag phase:measure, or a scenario tagged so).
  * @param {any} options
  */
 export function validateOptions(options) {
@@ -31,21 +95,49 @@ export function validateOptions(options) {
             if (s[key] !== undefined) assert.ok(Number.isInteger(s[key]) && s[key] > 0, `${name}.${key}=${s[key]}`);
         }
         for (const key of ['duration', 'maxDuration', 'startTime', 'gracefulStop', 'gracefulRampDown']) {
-            if (s[key] !== undefined) assert.match(s[key], /^(\d+(\.\d+)?(ms|s|m|h))+$/, `${name}.${key}=${s[key]}`);
+            if (s[key] !== undefined) assert.match(s[key], DURATION, `${name}.${key}=${s[key]}`);
         }
         if (s.executor === 'constant-arrival-rate') assert.ok(s.duration && s.preAllocatedVUs, `${name}: arrival-rate fields`);
         if (s.executor === 'ramping-vus') assert.ok(Array.isArray(s.stages) && s.stages.length > 0, `${name}: stages`);
+        assert.ok(s.tags && ['warmup', 'measure'].includes(s.tags.phase), `${name}: tagged phase:warmup or phase:measure`);
     }
     assert.ok(options.thresholds && Object.keys(options.thresholds).length > 0, 'thresholds');
-    for (const [metric, exprs] of Object.entries(options.thresholds)) {
-        assert.match(metric, THRESHOLD_METRIC, `threshold metric ${metric}`);
-        for (const e of exprs) assert.match(typeof e === 'string' ? e : e.threshold, THRESHOLD_EXPR, `${metric}: ${e}`);
+    const measuredScenarios = Object.keys(options.scenarios).filter((n) => options.scenarios[n].tags.phase === 'measure');
+    assert.ok(measuredScenarios.length > 0, 'a measured scenario');
+    for (const [key, exprs] of Object.entries(options.thresholds)) {
+        const { name, tags } = parseMetric(key);
+        assert.ok(
+            tags.phase === 'measure' || measuredScenarios.includes(tags.scenario),
+            `${key}: a threshold must select the measured requests (phase:measure or a measured scenario)`,
+        );
+        assert.ok(Array.isArray(exprs) && exprs.length > 0, `${key}: expressions`);
+        for (const e of exprs) parseThreshold(name, typeof e === 'string' ? e : e.threshold);
     }
-    for (const m of ['http_req_failed', 'checks']) assert.ok(options.thresholds[m], `threshold on ${m}`);
+    const keys = Object.keys(options.thresholds).map(parseMetric);
+    for (const m of ['http_req_failed', 'checks']) assert.ok(keys.some((k) => k.name === m), `threshold on ${m}`);
     assert.ok(
-        Object.keys(options.thresholds).some((k) => k.startsWith('http_req_duration') && options.thresholds[k].some((e) => e.startsWith('p('))),
+        Object.entries(options.thresholds).some(([k, v]) => k.startsWith('http_req_duration') && v.some((e) => e.startsWith('p('))),
         'a latency percentile threshold',
     );
+}
+
+/**
+ * The warm-up rules: a scenario named "warmup" tagged phase:warmup that starts at once, and every
+ * measured scenario starting after the warm-up and its graceful stop are over.
+ * @param {any} options
+ */
+export function assertWarmupFirst(options) {
+    const w = options.scenarios.warmup;
+    assert.ok(w, 'a warm-up scenario');
+    assert.equal(w.tags.phase, 'warmup');
+    assert.ok(w.startTime === undefined || ms(w.startTime) === 0, 'the warm-up starts first');
+    assert.ok(w.duration && ms(w.duration) > 0, 'the warm-up has a length');
+    const end = ms(w.duration) + ms(w.gracefulStop || '30s');
+    for (const [name, s] of Object.entries(options.scenarios)) {
+        if (name === 'warmup') continue;
+        assert.equal(s.tags.phase, 'measure', `${name} is measured`);
+        assert.ok(ms(s.startTime || '0s') >= end, `${name} starts after the warm-up (${s.startTime} >= ${end}ms)`);
+    }
 }
 
 /**
@@ -69,11 +161,13 @@ export async function runScript(script, opts = {}) {
     let iteration = 0;
     for (const [name, scenario] of Object.entries(mod.options.scenarios)) {
         const count = opts.iterations || Math.min(scenario.iterations || 25, 25);
-        state.scenario = { name, executor: scenario.executor, startTime: Date.now(), progress: 0, iterationInInstance: 0, iterationInTest: 0 };
+        const fn = mod[scenario.exec || 'default'];
+        assert.equal(typeof fn, 'function', `${name}: exec ${scenario.exec || 'default'} is exported`);
+        state.scenario = { name, executor: scenario.executor, startTime: Date.now(), progress: 0, iterationInInstance: 0, iterationInTest: 0, tags: scenario.tags || {} };
         for (let i = 0; i < count; i++) {
             state.scenario.iterationInTest = iteration++;
             globalThis.__ITER = i;
-            mod.default(data);
+            fn(data);
         }
     }
     return { mod, server, data, setupRequests };
@@ -110,7 +204,8 @@ export function fakeSummary(options) {
         if (m) {
             metrics[key] = { type: 'counter', contains: 'default', values: { count: count((r) => r.scenario === m[1]) || 10, rate: 1 } };
         } else if (!metrics[key]) {
-            metrics[key] = { type: key.startsWith('http_req_duration') || key.endsWith('_duration') ? 'trend' : key.startsWith('http_req_failed') || key === 'checks' ? 'rate' : 'counter', contains: key.includes('duration') ? 'time' : 'default', values: { avg: 3, 'p(95)': 5, 'p(99)': 9, rate: 0, count: 0, passes: 0, fails: 1 } };
+            const type = METRIC_TYPES[parseMetric(key).name];
+            metrics[key] = { type, contains: type === 'trend' ? 'time' : 'default', values: { avg: 3, 'p(95)': 5, 'p(99)': 9, rate: 0, count: 0, passes: 0, fails: 1 } };
         }
         metrics[key].thresholds = Object.fromEntries(exprs.map((e) => [e, { ok: true }]));
     }

@@ -12,7 +12,8 @@ function send(method, url, body, params) {
         url,
         body: body ? JSON.parse(body) : null,
         headers,
-        tags: Object.assign({}, p.tags || {}),
+        // k6 adds the scenario's tags to every sample of its iterations; request tags go on top.
+        tags: Object.assign({}, state.scenario.tags || {}, p.tags || {}),
         scenario: state.scenario.name,
         status: res.status,
         expected: expectedFn(res.status),

@@ -8,7 +8,8 @@ export const state = {
     samples: new Map(),
     /** @type {(req: {method: string, url: string, body: string | null, headers: Record<string, string>}) => {status: number, body: string, headers?: Record<string, string>}} */
     handler: () => ({ status: 503, body: '{"error":"no_handler","message":"no fake server"}' }),
-    scenario: { name: 'default', executor: 'per-vu-iterations', startTime: Date.now(), progress: 0, iterationInInstance: 0, iterationInTest: 0 },
+    /** @type {{name: string, executor: string, startTime: number, progress: number, iterationInInstance: number, iterationInTest: number, tags?: Record<string, string>}} */
+    scenario: { name: 'default', executor: 'per-vu-iterations', startTime: Date.now(), progress: 0, iterationInInstance: 0, iterationInTest: 0, tags: {} },
     aborted: /** @type {string | null} */ (null),
 };
 
@@ -18,4 +19,6 @@ export function reset() {
     // metrics are registered once at module init: keep them, drop their samples
     for (const values of state.samples.values()) values.length = 0;
     state.aborted = null;
+    // setup() runs outside every scenario: its samples carry no scenario tags
+    state.scenario = { name: '', executor: '', startTime: Date.now(), progress: 0, iterationInInstance: 0, iterationInTest: 0, tags: {} };
 }

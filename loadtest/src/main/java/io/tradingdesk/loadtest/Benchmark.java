@@ -9,21 +9,25 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one-command before/after benchmark: the same workloads against the real server, first with a new database
  * connection per query ({@code DB_POOL_MODE=direct}, the reference report's "before"), then pooled ({@code pooled},
- * 50 connections), plus PostgreSQL's own pgbench as the ceiling a pooled service can approach.
+ * 50 connections), plus PostgreSQL's own pgbench as the ceiling a pooled service can approach (select-only, and the
+ * point-read endpoint's own SELECT), and the pool-size curve (8, 16, 32, 50 connections).
  *
  * <pre>
  *   java -Dapp.modulePath=app/target/modules -p loadtest/target/modules -m loadtest [--quick] [--out results]
  *        [--driver k6|wrk|java] [--profile]
+ *   ... -m loadtest --pool-curve [--quick]        only the pool-size curve
+ *   ... -m loadtest --k6-thresholds [--scale F]   the k6 scripts' scenarios and thresholds (K6ThresholdsCommand)
  * </pre>
  *
  * Writes {@code <out>/<yyyy-MM-dd>/benchmark.json}, {@code benchmark.md} and {@code throughput-p99.png}, and prints
  * the markdown. The database is a throwaway scram-sha-256 cluster of its own (or {@code BENCH_DATABASE_URL}); the
  * server runs as a child process from {@code app.modulePath} with {@code LOG_LEVEL=WARN}. All load goes to 127.0.0.1
- * and every step is bounded in time: under 10 minutes in total, under 2 with {@code --quick}. This class only puts
+ * and every step is bounded in time: under 12 minutes in total, under 3 with {@code --quick}. This class only puts
  * the steps in order; each step is a class of its own.
  */
 public final class Benchmark {
@@ -59,7 +63,11 @@ public final class Benchmark {
             return;
         }
         try {
-            new Benchmark(options).run();
+            switch (options.task()) {
+                case K6_THRESHOLDS -> System.exit(K6ThresholdsCommand.run(options, new Progress()));
+                case POOL_CURVE -> PoolCurveCommand.run(options, new Progress());
+                case BENCHMARK -> new Benchmark(options).run();
+            }
         } catch (RuntimeException e) {
             System.err.println();
             System.err.println("bench: FAILED: " + e.getMessage());
@@ -78,6 +86,8 @@ public final class Benchmark {
         progress.say("benchmark (" + plan.name() + " plan) -> " + outDir);
         Environment environment;
         PgbenchCeiling.Result ceiling;
+        PoolCurve.Result poolCurve;
+        Map<Integer, LoadResult> pointReadCeiling;
         try (BenchCluster cluster = BenchCluster.start();
              LoadTool tool = LoadTool.select(options.driver(), Path.of("loadtest"), outDir);
              var rounds = new LoadTool.JavaTool()) {
@@ -94,6 +104,8 @@ public final class Benchmark {
             for (ModeResults mode : List.of(direct, pooled)) {
                 modeRun.run(mode);
             }
+            poolCurve = PoolCurve.measure(plan, cluster, () -> dataset(cluster), tool, outDir, progress, notes);
+            pointReadCeiling = PgbenchCeiling.measureEndpoint(cluster, plan, data, outDir, progress, notes);
         }
         if (ceiling.version() != null) {
             environment = environment.withPgbench(ceiling.version());
@@ -106,7 +118,8 @@ public final class Benchmark {
             notes.add("chart not drawn: " + e);
             progress.say("chart not drawn: " + e);
         }
-        var results = new Results(plan, environment, data, ceiling.byClients(), direct, pooled, notes);
+        var results = new Results(plan, environment, data, ceiling.byClients(), direct, pooled, notes,
+                pointReadCeiling, poolCurve);
         String markdown = MarkdownReport.write(results);
         write("benchmark.md", markdown);
         write("benchmark.json", JsonReport.write(results));

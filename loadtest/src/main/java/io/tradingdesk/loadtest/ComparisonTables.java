@@ -21,6 +21,7 @@ final class ComparisonTables {
     private final Plan plan;
     private final Environment env;
     private final Map<Integer, LoadResult> pgbench;
+    private final Map<Integer, LoadResult> pointRead;
     private final ModeResults direct;
     private final ModeResults pooled;
 
@@ -28,6 +29,7 @@ final class ComparisonTables {
         this.plan = results.plan();
         this.env = results.environment();
         this.pgbench = results.pgbench();
+        this.pointRead = results.pgbenchPointRead();
         this.direct = results.direct();
         this.pooled = results.pooled();
     }
@@ -87,8 +89,9 @@ final class ComparisonTables {
 
     private void throughput(StringBuilder md) {
         md.append("## Throughput (").append(Plan.CONCURRENCY).append(" concurrent clients)\n\n");
-        md.append("| Query | Before req/s | After req/s | Improvement | Requests before / after | Run |\n")
-                .append("|---|---|---|---|---|---|\n");
+        md.append("| Query | Before req/s | After req/s | Improvement | Requests before / after | Run")
+                .append(" | Server CPU µs/request before / after |\n")
+                .append("|---|---|---|---|---|---|---|\n");
         for (Workload w : Workload.values()) {
             Measurement d = direct.workloads.get(w);
             Measurement p = pooled.workloads.get(w);
@@ -99,9 +102,11 @@ final class ComparisonTables {
                     .append(num(p.result().throughput())).append(" | **")
                     .append(f("%.1fx", p.result().throughput() / d.result().throughput())).append("** | ")
                     .append(num(d.result().requests())).append(" / ").append(num(p.result().requests())).append(" | ")
-                    .append(plan.workload().toSeconds()).append(" s |\n");
+                    .append(plan.workload().toSeconds()).append(" s | ").append(num(d.serverCpuMicrosPerRequest()))
+                    .append(" / ").append(num(p.serverCpuMicrosPerRequest())).append(" |\n");
         }
-        md.append('\n');
+        md.append("\n*Server CPU µs/request*: the server process's CPU time (utime + stime from /proc) over the run,")
+                .append(" divided by the requests it completed.\n\n");
     }
 
     private void failures(StringBuilder md) {
@@ -224,39 +229,50 @@ final class ComparisonTables {
     }
 
     private void ceiling(StringBuilder md) {
-        md.append("## Raw-database ceiling: pgbench -S vs point reads over HTTP\n\n");
-        if (pgbench.isEmpty()) {
+        md.append("## Raw-database ceilings: pgbench vs point reads over HTTP\n\n");
+        if (pgbench.isEmpty() && pointRead.isEmpty()) {
             md.append("Not measured (pgbench not found).\n\n");
             return;
         }
-        md.append("| Clients | pgbench tps | pgbench p99 ms | pooled req/s | pooled / pgbench | pooled p99 ms | p99 ratio")
-                .append(" | direct req/s | direct p99 ms |\n|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| Clients | pgbench -S tps | -S p99 ms | point-read SELECT tps | SELECT p99 ms | pooled req/s")
+                .append(" | pooled / -S | **pooled / SELECT** | pooled p99 ms | p99 vs -S | p99 vs SELECT | direct req/s")
+                .append(" | direct p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (int level : Plan.SWEEP) {
-            LoadResult pg = pgbench.get(level);
+            LoadResult s = pgbench.get(level);
+            LoadResult e = pointRead.get(level);
             Measurement p = pooled.sweep.get(level);
             Measurement d = direct.sweep.get(level);
-            if (pg == null) {
+            if (s == null && e == null) {
                 continue;
             }
-            md.append("| ").append(level).append(" | ").append(num(pg.throughput())).append(" | ")
-                    .append(ms(pg.p99Millis())).append(" | ");
-            if (p != null) {
-                md.append(num(p.result().throughput())).append(" | **")
-                        .append(f("%.2f", p.result().throughput() / pg.throughput())).append("** | ")
-                        .append(ms(p.result().p99Millis())).append(" | ")
-                        .append(f("%.2f", p.result().p99Millis() / pg.p99Millis())).append(" | ");
-            } else {
-                md.append("| | | | ");
-            }
-            if (d != null) {
-                md.append(num(d.result().throughput())).append(" | ").append(ms(d.result().p99Millis())).append(" |\n");
-            } else {
-                md.append(" | |\n");
-            }
+            LoadResult pr = p == null ? null : p.result();
+            md.append("| ").append(level).append(" | ").append(s == null ? "n/a" : num(s.throughput())).append(" | ")
+                    .append(s == null ? "n/a" : ms(s.p99Millis())).append(" | ")
+                    .append(e == null ? "n/a" : num(e.throughput())).append(" | ")
+                    .append(e == null ? "n/a" : ms(e.p99Millis())).append(" | ")
+                    .append(pr == null ? "n/a" : num(pr.throughput())).append(" | ")
+                    .append(ratio(pr == null ? Double.NaN : pr.throughput(), s == null ? Double.NaN : s.throughput()))
+                    .append(" | **")
+                    .append(ratio(pr == null ? Double.NaN : pr.throughput(), e == null ? Double.NaN : e.throughput()))
+                    .append("** | ").append(pr == null ? "n/a" : ms(pr.p99Millis())).append(" | ")
+                    .append(ratio(pr == null ? Double.NaN : pr.p99Millis(), s == null ? Double.NaN : s.p99Millis()))
+                    .append(" | ")
+                    .append(ratio(pr == null ? Double.NaN : pr.p99Millis(), e == null ? Double.NaN : e.p99Millis()))
+                    .append(" | ").append(d == null ? "n/a" : num(d.result().throughput())).append(" | ")
+                    .append(d == null ? "n/a" : ms(d.result().p99Millis())).append(" |\n");
         }
-        md.append("\npgbench runs one prepared primary-key SELECT per transaction with no HTTP, JSON or pool in the")
-                .append(" way: what PostgreSQL alone can do on this machine. On a small machine pgbench, the server,")
+        md.append("\n`pgbench -S` runs pgbench's own prepared primary-key SELECT on `pgbench_accounts` (")
+                .append("scale ").append(Pgbench.SCALE).append("); the *point-read SELECT* is the endpoint's own")
+                .append(" statement, prepared, on the seeded `research_notes` with random ids over the same range as")
+                .append(" the HTTP point reads (`").append(PgbenchCeiling.POINT_READ).append("`): the like-for-like")
+                .append(" ceiling, what PostgreSQL alone does for one `GET /api/research/{id}`, without HTTP, JSON")
+                .append(" or the pool. -S ran before any server on the otherwise idle machine, the point-read SELECT")
+                .append(" after the servers, once the data was seeded. On a small machine pgbench, the server,")
                 .append(" PostgreSQL and the load driver all share the same cores, so see the CPU split below.\n\n");
+    }
+
+    private static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "n/a" : f("%.2f", a / b);
     }
 
     private void resources(StringBuilder md) {
@@ -268,7 +284,7 @@ final class ComparisonTables {
         md.append("CPU per run, in cores (CPU seconds per second; this machine has ").append(env.nproc())
                 .append("). *other* is what the rest of the machine used meanwhile (busy CPU in /proc/stat minus the")
                 .append(" three columns before it): well above zero means other work competed with the benchmark.\n\n")
-                .append("| Run | Mode | req/s | server | PostgreSQL | load driver | other | server CPU ms per request |\n")
+                .append("| Run | Mode | req/s | server | PostgreSQL | load driver | other | server CPU µs per request |\n")
                 .append("|---|---|---|---|---|---|---|---|\n");
         for (Workload w : Workload.values()) {
             cpuRow(md, w.label() + " @" + Plan.CONCURRENCY, direct.workloads.get(w));
@@ -283,11 +299,11 @@ final class ComparisonTables {
         if (m == null) {
             return;
         }
-        double perRequest = m.serverCores() / m.result().throughput() * 1000;
+        double perRequest = m.serverCpuMicrosPerRequest();
         md.append("| ").append(name).append(" | ").append(m.mode()).append(" | ").append(num(m.result().throughput()))
                 .append(" | ").append(f("%.2f", m.serverCores())).append(" | ").append(f("%.2f", m.postgresCores()))
                 .append(" | ").append(f("%.2f", m.clientCores())).append(" | ").append(f("%.2f", m.otherCores()))
-                .append(" | ").append(f("%.3f", perRequest))
+                .append(" | ").append(num(perRequest))
                 .append(" |\n");
     }
 }

@@ -46,6 +46,15 @@ record Environment(String date, String loadAverageAtStart, String plan, int npro
                 "java -p app/target/modules -m app", ServerProcess.modulePath(), null, Double.NaN, null);
     }
 
+    /** "2 CPUs (model name), 23.5 GiB RAM", from /proc; "unknown" parts when it is not there. */
+    static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " CPUs ("
+                + firstMatch(Path.of("/proc/cpuinfo"), "model name\\s*:\\s*(.+)").orElse("unknown") + "), "
+                + firstMatch(Path.of("/proc/meminfo"), "MemTotal:\\s*(\\d+) kB")
+                        .map(kb -> String.format("%.1f GiB", Long.parseLong(kb) / 1024.0 / 1024.0)).orElse("unknown")
+                + " RAM";
+    }
+
     Environment withPgbench(String version) {
         return new Environment(date, loadAverageAtStart, plan, nproc, cpu, memory, kernel, os, jdk, postgresql,
                 database, driver, roundsDriver, poolSize, warmupPooledSeconds, warmupDirectSeconds, workloadSeconds,

@@ -55,8 +55,10 @@ final class JsonReport {
                 new PlanJson(plan.name(), plan.workload().toSeconds(), plan.stress().toSeconds(),
                         plan.timed().toSeconds(), plan.sweep().toSeconds(), plan.pgbench().toSeconds(),
                         plan.warmupPooled().toSeconds(), plan.warmupDirect().toSeconds()),
-                results.data(), byLevel(results.pgbench(), ResultJson::of), ModeJson.of(results.direct()),
-                ModeJson.of(results.pooled()), Targets.of(results), results.notes()));
+                results.data(), byLevel(results.pgbench(), ResultJson::of),
+                byLevel(results.pgbenchPointRead(), ResultJson::of), ModeJson.of(results.direct()),
+                ModeJson.of(results.pooled()), PoolCurveJson.of(results.poolCurve()), Targets.of(results),
+                results.notes()));
     }
 
     /** Any value in this document's format (what the tests check the format with). */
@@ -78,7 +80,26 @@ final class JsonReport {
     /** The document; {@code dataset} is left out when nothing was seeded. */
     record Document(Environment environment, PlanJson plan,
                     @JsonInclude(JsonInclude.Include.NON_NULL) Dataset dataset, Map<String, ResultJson> pgbench,
-                    ModeJson direct, ModeJson pooled, List<Targets.Target> targets, List<String> notes) {
+                    Map<String, ResultJson> pgbenchPointRead, ModeJson direct, ModeJson pooled, PoolCurveJson poolCurve,
+                    List<Targets.Target> targets, List<String> notes) {
+    }
+
+    /** The pool-size curve; {@code live} is null when /health/live was not measured. */
+    record PoolCurveJson(List<PointJson> points, @JsonInclude(JsonInclude.Include.NON_NULL) PointJson live) {
+
+        static PoolCurveJson of(PoolCurve.Result r) {
+            return new PoolCurveJson(r.points().stream().map(PointJson::of).toList(),
+                    r.live() == null ? null : PointJson.of(r.live()));
+        }
+    }
+
+    record PointJson(int poolSize, String route, ResultJson result, double serverCores,
+                     double serverCpuMicrosPerRequest) {
+
+        static PointJson of(PoolCurve.Point p) {
+            return new PointJson(p.poolSize(), p.route(), ResultJson.of(p.result()), p.serverCores(),
+                    p.serverCpuMicrosPerRequest());
+        }
     }
 
     record PlanJson(String name, long workloadSeconds, long stressSeconds, long timedSeconds, long sweepSeconds,
@@ -105,14 +126,14 @@ final class JsonReport {
     record MeasurementJson(String mode, String name, String workload, String route, ResultJson result,
                            double acquisitions, double connectionsCreated, double reuseRate, double acquireAvgMillis,
                            double acquireP99BoundMillis, double serverCores, double postgresCores, double clientCores,
-                           double otherCores, JsonNode poolAfter) {
+                           double otherCores, double serverCpuMicrosPerRequest, JsonNode poolAfter) {
 
         /** Null for a run that did not happen. */
         static MeasurementJson of(Measurement m) {
             return m == null ? null : new MeasurementJson(m.mode(), m.name(), m.workload().label(),
                     m.workload().route(), ResultJson.of(m.result()), m.acquisitions(), m.created(), m.reuseRate(),
                     m.acquireAvgMillis(), m.acquireP99BoundMillis(), m.serverCores(), m.postgresCores(),
-                    m.clientCores(), m.otherCores(), m.pool());
+                    m.clientCores(), m.otherCores(), m.serverCpuMicrosPerRequest(), m.pool());
         }
     }
 

@@ -13,11 +13,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * k6 running the project's own scripts ({@code loadtest/k6/*.js}) with {@code --vus/--duration} on the command line
- * (which replaces the scripts' per-VU-iteration scenarios by a constant-VUs one) and BASE_URL, VUS, DURATION and
- * OUT_DIR in the environment; reads the JSON summary the scripts' {@code handleSummary} writes. Latencies are those
- * of the workload's request class ({@code http_req_duration{kind:...}}), so setup()'s seeding is left out.
- * A threshold failure (exit 99) still yields numbers; they are reported, not judged, here.
+ * k6 running the project's own scripts ({@code loadtest/k6/*.js}) with BASE_URL, VUS, DURATION, OUT_DIR and
+ * {@code WARMUP=0s} in the environment: the script's own constant-VUs scenario, without its warm-up (the benchmark
+ * warms the server itself); reads the JSON summary the scripts' {@code handleSummary} writes. Latencies are those
+ * of the workload's request class in the measured scenario ({@code http_req_duration{kind:...,phase:measure}}), so
+ * setup()'s seeding is left out. A threshold failure (exit 99) still yields numbers; they are reported, not judged,
+ * here.
  */
 final class K6Tool implements LoadTool {
 
@@ -75,7 +76,7 @@ final class K6Tool implements LoadTool {
             throw new UncheckedIOException(e);
         }
         String d = duration.toSeconds() + "s";
-        exec(List.of(k6.toString(), "run", "--quiet", "--vus", Integer.toString(concurrency), "--duration", d,
+        exec(List.of(k6.toString(), "run", "--quiet", "-e", "WARMUP=0s",
                         "-e", "BASE_URL=" + baseUri, "-e", "VUS=" + concurrency, "-e", "DURATION=" + d,
                         "-e", "OUT_DIR=" + out.toAbsolutePath(), "-e", "INSTRUMENTS=" + data.instruments(),
                         scripts.resolve(script).toString()),
@@ -94,7 +95,7 @@ final class K6Tool implements LoadTool {
             case WRITE -> "write";
             case COMPLEX -> "complex";
         };
-        String byKind = "http_req_duration{kind:" + kind + "}";
+        String byKind = "http_req_duration{kind:" + kind + ",phase:measure}";
         Summary.Metric latency = summary.metric(summary.has(byKind) ? byKind : "http_req_duration");
         long iterations = (long) summary.metric("iterations").value("count");
         long failed = (long) summary.metric("http_req_failed").value("passes");

@@ -17,6 +17,17 @@ interface LoadTool extends AutoCloseable {
 
     LoadResult run(URI baseUri, Workload workload, Dataset data, int concurrency, Duration duration);
 
+    /**
+     * The same GET ({@code path} with its query) from every client, e.g. {@code /health/live}. By default with the
+     * Java {@link LoadDriver} (k6 has no script for an arbitrary path); wrk overrides it with get.lua.
+     */
+    default LoadResult runPath(URI baseUri, String path, int concurrency, Duration duration) {
+        try (var driver = new LoadDriver(baseUri)) {
+            LoadDriver.Request request = LoadDriver.Request.get(path);
+            return driver.run(random -> request, concurrency, duration);
+        }
+    }
+
     @Override
     default void close() {
     }

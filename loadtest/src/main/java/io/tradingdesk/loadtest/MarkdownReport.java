@@ -47,6 +47,7 @@ final class MarkdownReport {
         environment(md);
         targets(md);
         new ComparisonTables(results).appendTo(md);
+        CostTables.appendTo(md, results);
         md.append("## Chart\n\n![Throughput and p99 against concurrency](throughput-p99.png)\n\n");
         md.append("Point reads at 10, 50, 100 and 200 concurrent clients, both modes, with pgbench -S as the ceiling.\n\n");
         profile(md);
@@ -79,7 +80,16 @@ final class MarkdownReport {
                 .append("- pgbench: `pgbench -i -s ").append(Pgbench.SCALE).append("` in its own database, then `pgbench")
                 .append(" -S -M prepared -c N -j 2 -T ").append(plan.pgbench().toSeconds()).append("` over TCP with")
                 .append(" the same password authentication; tps excludes connection time; percentiles from the")
-                .append(" per-transaction log (`-l`). It ran before the servers, on the otherwise idle machine.\n\n");
+                .append(" per-transaction log (`-l`). It ran before the servers, on the otherwise idle machine.")
+                .append(" The like-for-like ceiling, `pgbench -f` with the point-read endpoint's own SELECT (prepared,")
+                .append(" random ids over the seeded range), ran after them, with the same settings.\n")
+                .append("- Server CPU per request: the server process's utime + stime from /proc over the measured run,")
+                .append(" divided by its requests (µs).\n")
+                .append("- Pool-size curve: a fresh pooled server per DB_MAX_POOL_SIZE (").append(Plan.POOL_SIZES)
+                .append("), warmed up ").append(plan.poolWarmup().toSeconds()).append(" s with point reads @")
+                .append(Plan.CONCURRENCY).append(" (discarded), then ").append(plan.poolMeasure().toSeconds())
+                .append(" s measured; the server of ").append(Plan.POOL_SIZE).append(" connections also served `GET ")
+                .append(PoolCurve.LIVE_PATH).append("` for as long.\n\n");
         return md.toString();
     }
 

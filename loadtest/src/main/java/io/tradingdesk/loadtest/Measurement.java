@@ -28,6 +28,15 @@ record Measurement(String mode, String name, Workload workload, LoadResult resul
                    double created, double acquireAvgMillis, double acquireP99BoundMillis, JsonNode pool,
                    double serverCores, double postgresCores, double clientCores, double otherCores) {
 
+    /**
+     * The server's CPU per request over this run, in microseconds: its CPU seconds between the probes around the run
+     * (from /proc) over the requests completed, i.e. cores / (requests / second). NaN without requests.
+     */
+    double serverCpuMicrosPerRequest() {
+        double rate = result.throughput();
+        return rate > 0 ? serverCores / rate * 1e6 : Double.NaN;
+    }
+
     /** 1 - created / acquisitions over this run: the share of queries that reused an open connection. */
     double reuseRate() {
         return acquisitions > 0 ? Math.max(0, 1 - created / acquisitions) : Double.NaN;

@@ -84,6 +84,18 @@ final class Pgbench {
      * initial connection time; latencies come from the transaction log.
      */
     LoadResult run(int clients, Duration duration, Path workDir) {
+        return run(clients, duration, workDir, "-S");
+    }
+
+    /**
+     * {@code pgbench -f <script> -M prepared ...}: a custom transaction (one per line of SQL, {@code \set} for
+     * variables), measured like {@link #run(int, Duration, Path)}.
+     */
+    LoadResult runScript(int clients, Duration duration, Path workDir, Path script) {
+        return run(clients, duration, workDir, "-f", script.toString());
+    }
+
+    private LoadResult run(int clients, Duration duration, Path workDir, String... transaction) {
         Path logDir;
         try {
             logDir = Files.createTempDirectory(workDir, "pgbench-c" + clients + "-");
@@ -91,12 +103,14 @@ final class Pgbench {
             throw new UncheckedIOException(e);
         }
         try {
-            var r = exec(command("-S", "-M", "prepared", "-c", Integer.toString(clients),
+            var args = new ArrayList<>(List.of(transaction));
+            args.addAll(List.of("-M", "prepared", "-c", Integer.toString(clients),
                     "-j", Integer.toString(Math.min(2, clients)), "-T", Long.toString(duration.toSeconds()),
-                    "-l", "--log-prefix=" + logDir.resolve("tx")), duration.plusMinutes(2));
+                    "-l", "--log-prefix=" + logDir.resolve("tx")));
+            var r = exec(command(args.toArray(String[]::new)), duration.plusMinutes(2));
             if (r.exitCode() != 0) {
-                throw new IllegalStateException("pgbench -S -c " + clients + " failed (exit " + r.exitCode() + "):\n"
-                        + r.output());
+                throw new IllegalStateException("pgbench " + transaction[0] + " -c " + clients + " failed (exit "
+                        + r.exitCode() + "):\n" + r.output());
             }
             Matcher tps = TPS.matcher(r.output());
             if (!tps.find()) {

@@ -59,11 +59,19 @@ final class WrkTool implements LoadTool {
 
     @Override
     public LoadResult run(URI baseUri, Workload workload, Dataset data, int concurrency, Duration duration) {
+        return run(baseUri + workload.urlPath(), workload.wrkScript(), workload.wrkArgs(data), concurrency, duration);
+    }
+
+    /** A fixed GET with get.lua. */
+    @Override
+    public LoadResult runPath(URI baseUri, String path, int concurrency, Duration duration) {
+        return run(baseUri + path, "get.lua", new String[0], concurrency, duration);
+    }
+
+    private LoadResult run(String url, String script, String[] args, int concurrency, Duration duration) {
         var cmd = new ArrayList<>(List.of(wrk.toString(), "-t", Integer.toString(Math.min(2, concurrency)),
                 "-c", Integer.toString(concurrency), "-d", duration.toSeconds() + "s", "--latency",
-                "--timeout", "30s", "-s", scripts.resolve(workload.wrkScript()).toString(),
-                baseUri + workload.urlPath()));
-        String[] args = workload.wrkArgs(data);
+                "--timeout", "30s", "-s", scripts.resolve(script).toString(), url));
         if (args.length > 0) {
             cmd.add("--");
             cmd.addAll(List.of(args));

@@ -122,7 +122,7 @@ class BenchPartsTest {
                   "iterations": {"type": "counter", "contains": "default", "values": {"count": 3000, "rate": 1000}},
                   "http_req_failed": {"type": "rate", "values": {"rate": 0.001, "passes": 3, "fails": 2997}},
                   "http_req_duration": {"type": "trend", "values": {"avg": 99, "med": 99, "min": 99, "max": 99}},
-                  "http_req_duration{kind:simple}": {"type": "trend",
+                  "http_req_duration{kind:simple,phase:measure}": {"type": "trend",
                     "values": {"avg": 2.5, "med": 2, "p(95)": 6, "p(99)": 9.5, "min": 0.4, "max": 40},
                     "thresholds": {"p(95)<50": {"ok": true}}}}}
                 """, K6Tool.Summary.class);

@@ -15,7 +15,9 @@ class ReportTest {
 
     private final Results results = new Results(Plan.QUICK, environment(), new Dataset(1, 100_000, 100_000, 200, 90),
             Map.of(100, result(100, 20_000, 4)), mode(Plan.DIRECT, 100, 400), mode(Plan.POOLED, 5_000, 8),
-            List.of("pgbench -S -c 200 gave no result: timeout"));
+            List.of("pgbench -S -c 200 gave no result: timeout"), Map.of(100, result(100, 10_000, 5)),
+            new PoolCurve.Result(List.of(point(8, 4_000), point(16, 6_000), point(32, 5_500), point(50, 5_000)),
+                    new PoolCurve.Point(50, "GET /health/live", result(100, 20_000, 2), 1.0, 50)));
 
     @Test
     void the_markdown_has_every_section_and_judges_the_targets() {
@@ -26,7 +28,8 @@ class ReportTest {
                 + " `java -p app/target/modules -m app`");
         assertThat(md).containsSubsequence("## Environment", "## Targets", "## Query latency", "## Throughput",
                 "## Failures", "## Connection efficiency", "## Stress: 200 concurrent clients", "## Sustained load",
-                "## Raw-database ceiling", "## Resources", "## Chart", "## Notes", "## Method");
+                "## Raw-database ceilings", "## Resources", "## Server CPU per request",
+                "## Pool size: point reads @100 by DB_MAX_POOL_SIZE", "## Chart", "## Notes", "## Method");
         assertThat(md)
                 .contains("| pgbench | not found |")
                 .contains("| Data | 100,000 research notes (ids 1..100000), 200 instruments x 90 daily bars |")
@@ -38,11 +41,30 @@ class ReportTest {
     }
 
     @Test
+    void the_markdown_reports_cpu_per_request_the_like_for_like_ceiling_and_the_pool_curve() {
+        String md = MarkdownReport.write(results);
+
+        // 1 core at 5,000 req/s is 200 us per request; at 100 req/s, 10,000 us.
+        assertThat(md).contains("| simple | 100 | 5,000 | **50.0x** | 100 / 5,000 | 3 s | 10,000 / 200 |")
+                .contains("| `GET /api/research/{id}` | 100 | 10,000 | 200 | 5,000 |")
+                .contains("| `GET /health/live` (pool-curve server, pool 50) | 100 | | 50 | 20,000 |");
+        // pooled point reads @100: 5,000 req/s against -S 20,000 and the endpoint's SELECT 10,000 tps.
+        assertThat(md).contains("| 100 | 20,000 | 4.00 | 10,000 | 5.00 | 5,000 | 0.25 | **0.50** | 8.00 | 2.00 | 1.60"
+                + " | 100 | 400 |");
+        assertThat(md).contains("| **16** | 6,000 |").contains("| 8 | 4,000 |")
+                .contains("Most throughput at 16 connections (6,000 req/s");
+    }
+
+    @Test
     void the_json_lists_environment_plan_data_results_targets_and_notes_in_order() throws Exception {
         JsonNode json = new ObjectMapper().readTree(JsonReport.write(results));
 
         assertThat(json.fieldNames()).toIterable().containsExactly("environment", "plan", "dataset", "pgbench",
-                "direct", "pooled", "targets", "notes");
+                "pgbenchPointRead", "direct", "pooled", "poolCurve", "targets", "notes");
+        assertThat(json.at("/pgbenchPointRead/100/throughput").asDouble()).isEqualTo(10_000.0);
+        assertThat(json.at("/poolCurve/points/1/poolSize").asInt()).isEqualTo(16);
+        assertThat(json.at("/poolCurve/live/serverCpuMicrosPerRequest").asDouble()).isEqualTo(50.0);
+        assertThat(json.at("/pooled/workloads/point/serverCpuMicrosPerRequest").asDouble()).isEqualTo(200.0);
         assertThat(json.path("environment").fieldNames()).toIterable()
                 .startsWith("date", "loadAverageAtStart", "plan", "nproc")
                 .endsWith("serverCommand", "modulePath", "totalSeconds", "loadAverageAtEnd")
@@ -88,6 +110,11 @@ class ReportTest {
         var pool = JsonNodeFactory.instance.objectNode().put("total", 50).put("refused", 0).put("acquireTimeouts", 0);
         return new Measurement(mode, name, w, r, 1_000, Plan.DIRECT.equals(mode) ? 1_000 : 0, 0.02, Double.NaN, pool,
                 1.0, 0.5, 0.3, 0.1);
+    }
+
+    private static PoolCurve.Point point(int size, double throughput) {
+        return new PoolCurve.Point(size, "GET /api/research/{id}", result(100, throughput, 10), 1.5,
+                1.5 / throughput * 1e6);
     }
 
     private static LoadResult result(int concurrency, double throughput, double p99) {
