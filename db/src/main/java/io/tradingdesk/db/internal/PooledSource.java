@@ -30,15 +30,21 @@ public final class PooledSource implements ConnectionSource {
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger lent = new AtomicInteger();
 
-    public PooledSource(DbConfig config, PhysicalConnections physical, PoolMetrics metrics, MeterRegistry registry) {
+    /**
+     * @param failFast the database must answer now (the primary, which start-up has waited for); else the pool
+     *                 starts empty and fills when it can (a replica's read pool: a replica that is down is no reason
+     *                 not to start)
+     */
+    public PooledSource(DbConfig config, PhysicalConnections physical, PoolMetrics metrics, MeterRegistry registry,
+                        boolean failFast) {
         this.config = config;
         this.physical = physical;
         this.metrics = metrics;
-        this.pool = new HikariPool(hikariConfig(config, physical, registry, metrics));
+        this.pool = new HikariPool(hikariConfig(config, physical, registry, metrics, failFast));
     }
 
     private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry,
-                                             PoolMetrics metrics) {
+                                             PoolMetrics metrics, boolean failFast) {
         var hikari = new HikariConfig();
         hikari.setPoolName(config.applicationName());
         hikari.setDataSource(physical);
@@ -51,8 +57,8 @@ public final class PooledSource implements ConnectionSource {
         // Leak reports come from the Watchdog instead: HikariCP's capture a stack and schedule a task on every borrow.
         hikari.setLeakDetectionThreshold(0);
         hikari.setAutoCommit(true);
-        // Database.start has already waited for the database; if it vanished since, fail now rather than later.
-        hikari.setInitializationFailTimeout(1);
+        // Database.start has already waited for the primary; if it vanished since, fail now rather than later.
+        hikari.setInitializationFailTimeout(failFast ? 1 : -1);
         hikari.setMetricsTrackerFactory((poolName, stats) -> new HikariMeters(registry, poolName, stats, metrics));
         return hikari;
     }

@@ -1,0 +1,66 @@
+package io.tradingdesk.db;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The reads of one request, routed by {@link ReadRouter}: to a replica that qualifies for {@code atLeast}, else to
+ * the primary. A replica that turns out to be down (or cancels the read in a conflict with recovery) hands the read
+ * to the primary at once, so a replica's failure never reaches the client. Thread-safe; cheap to create.
+ */
+final class RoutedReads implements Reads {
+    private final Database primary;
+    private final ReadRouter router;
+    private final WalPosition atLeast;
+
+    /** @param atLeast the consistency token the read must see, or {@code null} (bounded staleness) */
+    RoutedReads(Database primary, ReadRouter router, WalPosition atLeast) {
+        this.primary = primary;
+        this.router = router;
+        this.atLeast = atLeast;
+    }
+
+    @Override
+    public <T> Optional<T> fetchOne(String sql, Class<T> type, Object... args) {
+        return read(reads -> reads.fetchOne(sql, type, args));
+    }
+
+    @Override
+    public <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args) {
+        return read(reads -> reads.fetchOne(sql, reader, args));
+    }
+
+    @Override
+    public <T> List<T> fetchAll(String sql, Class<T> type, Object... args) {
+        return read(reads -> reads.fetchAll(sql, type, args));
+    }
+
+    @Override
+    public <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args) {
+        return read(reads -> reads.fetchAll(sql, reader, args));
+    }
+
+    @Override
+    public <T> Optional<T> fetchVal(String sql, Class<T> type, Object... args) {
+        return read(reads -> reads.fetchVal(sql, type, args));
+    }
+
+    private <R> R read(Function<Reads, R> call) {
+        int chosen = router.choose(atLeast);
+        if (chosen == ReadRouter.PRIMARY) {
+            return call.apply(primary);
+        }
+        R result;
+        try {
+            result = call.apply(router.pool(chosen));
+        } catch (DbException e) {
+            if (!router.fallBack(chosen, e)) {
+                throw e;
+            }
+            return call.apply(primary);
+        }
+        router.servedByReplica();
+        return result;
+    }
+}
