@@ -147,6 +147,11 @@ final class Cluster {
         return port;
     }
 
+    /** The extra settings of every start; a replica starts from its primary's. */
+    Map<String, String> settings() {
+        return postmaster.settings();
+    }
+
     /** The superuser's password (a replica logs in to its primary with it), or {@code null}; never logged. */
     String password() {
         return password;
@@ -322,7 +327,7 @@ final class Cluster {
         return DriverManager.getConnection(jdbcUrl(database), props);
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return s.getLocalPort();
         } catch (IOException e) {

@@ -185,7 +185,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
          * A streaming replica of {@code primary} instead of a new cluster: the data directory starts as a base
          * backup of it ({@code pg_basebackup -R}, so {@code standby.signal} and {@code primary_conninfo} are written)
          * and the server runs as a hot standby that replays the primary's WAL as it comes, answering reads only.
-         * Superuser and password are the primary's (a password set here is ignored). Needs a full PostgreSQL
+         * Superuser, password and server settings are the primary's (settings given here win; a password given here
+         * is ignored). Needs a full PostgreSQL
          * installation ({@link #binariesDirectory(Path)}) for {@code pg_basebackup}. {@link EmbeddedPostgres#promote()}
          * turns it into a primary.
          */
@@ -295,8 +296,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
          */
         public EmbeddedPostgres start() {
             String password = primary == null ? superuserPassword : primary.cluster.password();
+            // A standby refuses to start with less room than its primary (max_connections and the like).
+            Map<String, String> all = new LinkedHashMap<>(primary == null ? Map.of() : primary.cluster.settings());
+            all.putAll(settings);
             return new EmbeddedPostgres(Cluster.start(new Cluster.Options(dataDirectory, port, password,
-                    settings, binariesDirectory, cacheDirectory, serverUser, startTimeout,
+                    all, binariesDirectory, cacheDirectory, serverUser, startTimeout,
                     primary == null ? 0 : primary.port())));
         }
     }

@@ -198,6 +198,11 @@ final class Postmaster {
         }
     }
 
+    /** The extra postgresql.conf settings this server starts with. */
+    Map<String, String> settings() {
+        return settings;
+    }
+
     Path logFile() {
         return dataDirectory.resolve(LOG_FILE);
     }
