@@ -40,6 +40,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.eclipse.jetty.server.Connector;
@@ -74,14 +75,16 @@ public final class HttpApi {
     private final GracefulHandler inFlight;
     private final JvmGcMetrics gcMetrics;
     private final ApiConfig config;
+    private final AtomicBoolean draining;
 
     private HttpApi(Javalin javalin, List<RouteSpec> routes, GracefulHandler inFlight, JvmGcMetrics gcMetrics,
-                    ApiConfig config) {
+                    ApiConfig config, AtomicBoolean draining) {
         this.javalin = javalin;
         this.routes = routes;
         this.inFlight = inFlight;
         this.gcMetrics = gcMetrics;
         this.config = config;
+        this.draining = draining;
     }
 
     /**
@@ -105,8 +108,9 @@ public final class HttpApi {
 
         ObjectMapper mapper = Json.newMapper();
         var json = new Json(mapper, config.maxBodyBytes());
+        var draining = new AtomicBoolean();
         var routes = new ArrayList<RouteSpec>();
-        routes.addAll(new HealthRoutes(database, registry, migrated, config.version(), json).routes());
+        routes.addAll(new HealthRoutes(database, registry, migrated, draining::get, config.version(), json).routes());
         var consistency = new Consistency(database);
         routes.addAll(new InstrumentRoutes(new InstrumentStore(database), json, consistency).routes());
         routes.addAll(new MarketRoutes(new MarketStore(database), json, consistency).routes());
@@ -164,8 +168,14 @@ public final class HttpApi {
             c.routes.exception(Exception.class, errors::handle);
             for (RouteSpec route : routes) {
                 BearerAuth auth = guard.apply(route);
+                RequestMetrics.Route timers = metrics.route(route.method(), route.path());
                 c.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
-                    ctx.attribute(RequestMetrics.ROUTE, route.path());
+                    timers.matched(ctx);
+                    if (draining.get()) {
+                        // Clients that reach this instance directly reconnect (to another one) for their next
+                        // request; a balancer's idle connections to it are gone before stop() closes the listener.
+                        ctx.header("Connection", "close");
+                    }
                     if (auth != null) {
                         auth.check(ctx);
                     }
@@ -174,7 +184,7 @@ public final class HttpApi {
             }
         });
         LOG.debug("HTTP API configured: {} routes, {}", routes.size(), config);
-        return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config);
+        return new HttpApi(javalin, List.copyOf(routes), inFlight, gc, config, draining);
     }
 
     /**
@@ -200,6 +210,22 @@ public final class HttpApi {
     /** The bound port (the random one when PORT=0); valid after {@link #start()}. */
     public int port() {
         return javalin.port();
+    }
+
+    /**
+     * Starts the drain before a stop: from now on {@code /health/ready} answers 503 ({@code "status":"draining"}), so
+     * that a load balancer takes this instance out of rotation, while every other route keeps serving (answers carry
+     * {@code Connection: close}). {@link #stop(Duration)} ends it. Idempotent; any thread.
+     */
+    public void startDraining() {
+        if (!draining.getAndSet(true)) {
+            LOG.info("draining: /health/ready answers 503 from now on; requests are still served");
+        }
+    }
+
+    /** Whether {@link #startDraining()} was called. */
+    public boolean draining() {
+        return draining.get();
     }
 
     /**

@@ -8,8 +8,27 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** stop(grace) lets a request in flight finish before the server goes away. */
+/** stop(grace) lets a request in flight finish before the server goes away; a drain before it keeps serving. */
 class GracefulStopIT {
+
+    @Test
+    void a_draining_server_is_not_ready_but_serves_every_route_with_connection_close() {
+        try (var server = ApiServer.start("api_drain")) {
+            server.instrument("DRAIN");
+            assertThat(server.get("/health/ready").status()).isEqualTo(200);
+
+            server.api.startDraining();
+
+            var ready = server.get("/health/ready");
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.json().get("status").asText()).isEqualTo("draining");
+            var read = server.get("/api/instruments/DRAIN");
+            assertThat(read.status()).isEqualTo(200);
+            assertThat(read.header("Connection")).isEqualTo("close");
+            assertThat(server.get("/health/live").status()).isEqualTo(200);
+            assertThat(server.api.draining()).isTrue();
+        }
+    }
 
     @Test
     void a_request_in_flight_completes_during_a_graceful_stop() throws Exception {

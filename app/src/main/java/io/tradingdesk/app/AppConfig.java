@@ -21,8 +21,11 @@ import java.util.Objects;
  * @param migrateOnStart   {@code DB_MIGRATE_ON_START} (default {@code true}): apply the schema before the pool opens
  * @param dataDirectory    {@code DATA_DIR} (default {@code ./.data}), absolute; the embedded PostgreSQL keeps its
  *                         cluster in {@code DATA_DIR/postgres}
+ * @param shutdownDrain    {@code SHUTDOWN_DRAIN} (default 0 s, decimal seconds): after SIGTERM, how long the server
+ *                         keeps serving while {@code /health/ready} answers 503, so that a load balancer takes it
+ *                         out of rotation first; behind one, at least its health check's fall x inter
  * @param shutdownGrace    {@code SHUTDOWN_GRACE} (default 10 s, decimal seconds): how long in-flight requests may
- *                         take to finish after a stop signal
+ *                         take to finish once the server stops accepting
  * @param logLevel         {@code LOG_LEVEL} (default {@code INFO}), upper case: TRACE, DEBUG, INFO, WARN, ERROR or OFF
  * @param embeddedDatabase {@code true} when {@code DATABASE_URL} is unset: the server starts its own PostgreSQL
  * @param flywayUrl        {@code FLYWAY_URL}, or {@code null}: migrate this database instead of {@code DATABASE_URL}'s
@@ -32,6 +35,7 @@ import java.util.Objects;
 record AppConfig(
         boolean migrateOnStart,
         Path dataDirectory,
+        Duration shutdownDrain,
         Duration shutdownGrace,
         String logLevel,
         boolean embeddedDatabase,
@@ -41,10 +45,13 @@ record AppConfig(
 
     public static final boolean DEFAULT_MIGRATE_ON_START = true;
     public static final String DEFAULT_DATA_DIR = ".data";
+    /** No drain: a lone instance has no balancer to wait for (deploy/haproxy/haproxy.cfg's checks need 3 s). */
+    public static final Duration DEFAULT_SHUTDOWN_DRAIN = Duration.ZERO;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
     public static final String DEFAULT_LOG_LEVEL = "INFO";
 
-    private static final Duration MAX_SHUTDOWN_GRACE = Duration.ofMinutes(10);
+    /** The most either shutdown period may be: SHUTDOWN_DRAIN and SHUTDOWN_GRACE accept 0..600 seconds. */
+    private static final Duration MAX_SHUTDOWN_PERIOD = Duration.ofMinutes(10);
     private static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
     AppConfig {
@@ -52,7 +59,10 @@ record AppConfig(
         if (!dataDirectory.isAbsolute()) {
             throw new ConfigException("DATA_DIR: '" + dataDirectory + "' must be an absolute path");
         }
-        if (shutdownGrace == null || shutdownGrace.isNegative() || shutdownGrace.compareTo(MAX_SHUTDOWN_GRACE) > 0) {
+        if (shutdownDrain == null || shutdownDrain.isNegative() || shutdownDrain.compareTo(MAX_SHUTDOWN_PERIOD) > 0) {
+            throw new ConfigException("SHUTDOWN_DRAIN: " + shutdownDrain + " is out of range (accepted: 0..600 seconds)");
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative() || shutdownGrace.compareTo(MAX_SHUTDOWN_PERIOD) > 0) {
             throw new ConfigException("SHUTDOWN_GRACE: " + shutdownGrace + " is out of range (accepted: 0..600 seconds)");
         }
         if (logLevel == null || !LOG_LEVELS.contains(logLevel)) {
@@ -82,6 +92,7 @@ record AppConfig(
         return new AppConfig(
                 bool(env, "DB_MIGRATE_ON_START", DEFAULT_MIGRATE_ON_START),
                 directory(env, "DATA_DIR", DEFAULT_DATA_DIR),
+                seconds(env, "SHUTDOWN_DRAIN", DEFAULT_SHUTDOWN_DRAIN),
                 seconds(env, "SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE),
                 value(env, "LOG_LEVEL") == null ? DEFAULT_LOG_LEVEL : value(env, "LOG_LEVEL").toUpperCase(Locale.ROOT),
                 value(env, "DATABASE_URL") == null,
@@ -109,6 +120,7 @@ record AppConfig(
     public String toString() {
         return "AppConfig[migrateOnStart=" + migrateOnStart
                 + ", dataDirectory=" + (embeddedDatabase ? dataDirectory : "(unused: DATABASE_URL is set)")
+                + ", shutdownDrain=" + shutdownDrain
                 + ", shutdownGrace=" + shutdownGrace
                 + ", logLevel=" + logLevel
                 + ", database=" + (embeddedDatabase ? "embedded" : "DATABASE_URL")
@@ -160,7 +172,7 @@ record AppConfig(
         } catch (NumberFormatException e) {
             throw new ConfigException(name + ": '" + raw + "' is not a number of seconds (accepted: 0..600)");
         }
-        if (value.signum() < 0 || value.compareTo(BigDecimal.valueOf(MAX_SHUTDOWN_GRACE.toSeconds())) > 0) {
+        if (value.signum() < 0 || value.compareTo(BigDecimal.valueOf(MAX_SHUTDOWN_PERIOD.toSeconds())) > 0) {
             throw new ConfigException(name + ": '" + raw + "' is out of range (accepted: 0..600 seconds)");
         }
         return Duration.ofNanos(value.movePointRight(9).longValue());

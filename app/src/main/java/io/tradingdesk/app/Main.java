@@ -1,13 +1,13 @@
 package io.tradingdesk.app;
 
-import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
  * {@code java -p app/target/modules -m app}: reads the configuration from the environment, starts the server and
- * stops it on SIGTERM or SIGINT. Exit codes: 0 after a stop signal, 1 when start-up fails, 2 for a bad variable.
+ * stops it on SIGTERM (after draining for {@code SHUTDOWN_DRAIN}) or SIGINT (at once: Ctrl-C has no balancer to
+ * wait for). Exit codes: 0 after a stop signal, 1 when start-up fails, 2 for a bad variable.
  */
 public final class Main {
     static final int EXIT_STOPPED = 0;
@@ -31,7 +31,8 @@ public final class Main {
         System.setProperty("LOG_LEVEL", configuration.app().logLevel());
 
         var server = new Server(configuration);
-        onStopSignal(signal -> System.exit(server.stop(signal) ? EXIT_STOPPED : EXIT_START_FAILED));
+        onStopSignal("TERM", server::drainAndStop);
+        onStopSignal("INT", server::stop);
         // Any other way the JVM ends (System.exit elsewhere, SIGHUP) still closes the pool and PostgreSQL.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop("JVM exit"), "server-shutdown"));
         try {
@@ -60,14 +61,13 @@ public final class Main {
      * The JVM exits with 128+signal after SIGTERM/SIGINT even when its shutdown hooks succeed; a handler of our own
      * lets a clean stop exit 0, which is what process supervisors and container runtimes expect.
      */
-    private static void onStopSignal(Consumer<String> stop) {
-        for (String name : List.of("TERM", "INT")) {
-            try {
-                Signal.handle(new Signal(name), signal -> stop.accept("SIG" + signal.getName()));
-            } catch (IllegalArgumentException e) {
-                // The signal is reserved (java -Xrs, or a debugger): the shutdown hook still stops the server.
-                LoggerFactory.getLogger(Main.class).debug("cannot handle SIG{}: {}", name, e.getMessage());
-            }
+    private static void onStopSignal(String name, Predicate<String> stop) {
+        try {
+            Signal.handle(new Signal(name),
+                    signal -> System.exit(stop.test("SIG" + signal.getName()) ? EXIT_STOPPED : EXIT_START_FAILED));
+        } catch (IllegalArgumentException e) {
+            // The signal is reserved (java -Xrs, or a debugger): the shutdown hook still stops the server.
+            LoggerFactory.getLogger(Main.class).debug("cannot handle SIG{}: {}", name, e.getMessage());
         }
     }
 }

@@ -11,7 +11,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -29,6 +31,9 @@ final class Server {
 
     private final Configuration configuration;
     private final ReentrantLock lifecycle = new ReentrantLock();
+    private final AtomicBoolean drainStarted = new AtomicBoolean();
+    // Counted down by a second stop signal: the drain is cut short and the stop goes ahead.
+    private final CountDownLatch drainCut = new CountDownLatch(1);
 
     // guarded by lifecycle
     private EmbeddedDefault embedded;
@@ -67,7 +72,6 @@ final class Server {
                 log.info("migrations: skipped (DB_MIGRATE_ON_START=false)");
             }
             var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            registry.config().meterFilter(new HttpLatencyBuckets());
             database = Database.start(config.db(), registry);
             // Migrations are done (or, with DB_MIGRATE_ON_START=false, managed out of band) before the API exists.
             api = HttpApi.create(config.api(), database, registry, () -> true).start();
@@ -79,6 +83,45 @@ final class Server {
         } finally {
             lifecycle.unlock();
         }
+    }
+
+    /**
+     * The stop a load balancer expects (SIGTERM): {@code /health/ready} answers 503 while every route keeps serving
+     * for {@code SHUTDOWN_DRAIN}, long enough for the balancer's health check to take this instance out of rotation;
+     * then {@link #stop(String)}. Without a running API (still starting, or stopped) or with no drain, it is
+     * {@link #stop(String)} at once, and so is a second call while the first drains. Blocks for the drain.
+     *
+     * @return as {@link #stop(String)}
+     */
+    boolean drainAndStop(String reason) {
+        Duration drain = configuration.app().shutdownDrain();
+        if (!drainStarted.compareAndSet(false, true)) {
+            drainCut.countDown();
+            return stop(reason);
+        }
+        HttpApi serving = null;
+        // Never wait for start-up here: stop() does, and a server that is not serving yet has nothing to drain.
+        if (drain.isPositive() && lifecycle.tryLock()) {
+            try {
+                serving = stopped ? null : api;
+                if (serving != null) {
+                    serving.startDraining();
+                }
+            } finally {
+                lifecycle.unlock();
+            }
+        }
+        if (serving != null) {
+            log.info("draining ({}) for {} ms before stopping", reason, drain.toMillis());
+            try {
+                if (drainCut.await(drain.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.info("drain cut short by a second stop signal");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return stop(reason);
     }
 
     /**

@@ -21,6 +21,7 @@ class AppConfigTest {
 
         assertThat(config.migrateOnStart()).isTrue();
         assertThat(config.dataDirectory()).isEqualTo(Path.of(".data").toAbsolutePath().normalize());
+        assertThat(config.shutdownDrain()).isEqualTo(Duration.ZERO);
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.logLevel()).isEqualTo("INFO");
         assertThat(config.embeddedDatabase()).isFalse();
@@ -41,11 +42,13 @@ class AppConfigTest {
                 "DATABASE_URL", DATABASE_URL,
                 "DB_MIGRATE_ON_START", "false",
                 "DATA_DIR", "/var/lib/desk/../desk",
+                "SHUTDOWN_DRAIN", "3",
                 "SHUTDOWN_GRACE", "2.5",
                 "LOG_LEVEL", " debug "));
 
         assertThat(config.migrateOnStart()).isFalse();
         assertThat(config.dataDirectory()).isEqualTo(Path.of("/var/lib/desk"));
+        assertThat(config.shutdownDrain()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofMillis(2500));
         assertThat(config.logLevel()).isEqualTo("DEBUG");
     }
@@ -53,6 +56,9 @@ class AppConfigTest {
     @ParameterizedTest(name = "{0}={1} is refused naming {0}")
     @CsvSource(delimiter = '|', value = {
             "DB_MIGRATE_ON_START | maybe",
+            "SHUTDOWN_DRAIN      | later",
+            "SHUTDOWN_DRAIN      | -0.5",
+            "SHUTDOWN_DRAIN      | 600.5",
             "SHUTDOWN_GRACE      | soon",
             "SHUTDOWN_GRACE      | -1",
             "SHUTDOWN_GRACE      | 601",

@@ -125,6 +125,23 @@ public final class AppProcess implements AutoCloseable {
         return awaitExit(within);
     }
 
+    /** Sends SIGTERM without waiting. */
+    void signalTerm() {
+        process.destroy();
+    }
+
+    /** Sends SIG{@code name} (e.g. "INT") with kill(1) without waiting. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     int awaitExit(Duration within) throws InterruptedException {
         if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("the server did not exit within " + within + "\n" + output());

@@ -121,7 +121,8 @@ public final class Database implements Queries, AutoCloseable {
         metrics.gauge("db.pool.connections.min", config, DbConfig::minPoolSize, "DB_MIN_POOL_SIZE");
         metrics.gauge("db.pool.connections.max", config, DbConfig::maxPoolSize, "DB_MAX_POOL_SIZE");
         var json = new ObjectMapper();
-        var runner = new StatementRunner(source, new Parameters(json), metrics, config.slowQueryThreshold());
+        var runner = new StatementRunner(source, new Parameters(json), metrics, config.slowQueryThreshold(),
+                config.pgbouncer());
         var watchdog = new Watchdog(physical, config.applicationName(),
                 config.commandTimeout().compareTo(config.healthTimeout()) < 0 ? config.commandTimeout()
                         : config.healthTimeout(), config.leakDetectionThreshold());
@@ -346,10 +347,25 @@ public final class Database implements Queries, AutoCloseable {
                 }
                 source.release(connection);
             }
-            return new HealthProbe(true, millisSince(start), null);
+            runner.answered();
+            return new HealthProbe(true, millisSince(start), null, false);
         } catch (DbException e) {
-            return new HealthProbe(false, millisSince(start), e.getMessage());
+            boolean busy = e instanceof PoolExhaustedException || e instanceof StatementTimeoutException;
+            return new HealthProbe(false, millisSince(start), e.getMessage(), busy);
         }
+    }
+
+    /**
+     * Readiness: up when a statement of the pool succeeded within {@code freshness} and none met a dead database
+     * since, with no round trip of its own; else {@link #probe()}. Under load, a probe queues behind the traffic it
+     * is meant to judge (behind PgBouncer, in its queue too) and a balancer's check times out on a healthy, busy
+     * instance; the traffic itself is the better evidence then. An idle instance is probed as before. Never throws.
+     */
+    public HealthProbe readiness(Duration freshness) {
+        if (runner.answeredRecently(freshness.toNanos())) {
+            return new HealthProbe(true, 0, null, false);
+        }
+        return probe();
     }
 
     /** A snapshot of the pool's counters; cheap enough for every health request. */

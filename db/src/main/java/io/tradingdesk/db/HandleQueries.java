@@ -98,7 +98,9 @@ final class HandleQueries implements Transaction {
     private <R> R timed(String sql, Supplier<R> statement) {
         long start = System.nanoTime();
         try {
-            return statement.get();
+            R result = statement.get();
+            runner.answered();
+            return result;
         } catch (RuntimeException e) {
             throw SqlErrors.translate(e);
         } finally {

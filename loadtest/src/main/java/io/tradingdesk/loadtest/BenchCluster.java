@@ -68,7 +68,7 @@ final class BenchCluster implements AutoCloseable {
     }
 
     /** The newest /usr/lib/postgresql/N/bin with initdb, pg_ctl and postgres, if any. */
-    private static Optional<Path> systemBinaries() {
+    static Optional<Path> systemBinaries() {
         try (var versions = Files.list(SYSTEM_BINARIES)) {
             return versions.map(v -> v.resolve("bin"))
                     .filter(b -> Files.isExecutable(b.resolve("initdb")) && Files.isExecutable(b.resolve("pg_ctl"))
@@ -175,6 +175,11 @@ final class BenchCluster implements AutoCloseable {
     /** The postmaster's pid when the cluster is ours (its CPU can then be measured), else empty. */
     OptionalLong postmasterPid() {
         return embedded == null ? OptionalLong.empty() : ProcStats.postmasterPid(embedded.dataDirectory());
+    }
+
+    /** The postmaster's pid of a cluster this process started, or -1. */
+    static long postmasterPid(EmbeddedPostgres pg) {
+        return ProcStats.postmasterPid(pg.dataDirectory()).orElse(-1);
     }
 
     @Override

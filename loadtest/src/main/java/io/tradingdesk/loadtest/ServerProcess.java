@@ -55,12 +55,21 @@ final class ServerProcess implements AutoCloseable {
      *                               carries the end of its log
      */
     static ServerProcess start(Map<String, String> env, List<String> jvmOptions, Path log, Duration readyTimeout) {
-        int port = freePort();
+        return start(env, jvmOptions, log, readyTimeout, freePort(), false);
+    }
+
+    /**
+     * As {@link #start(Map, List, Path, Duration)}, on a given port (an instance restarted behind a balancer), and,
+     * with {@code dropRoot}, as the unprivileged account when this process is root (see {@link Unprivileged}).
+     */
+    static ServerProcess start(Map<String, String> env, List<String> jvmOptions, Path log, Duration readyTimeout,
+                               int port, boolean dropRoot) {
         var cmd = new ArrayList<String>();
         cmd.add(javaExecutable());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-p", modulePath(), "-m", "app"));
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        var pb = new ProcessBuilder(dropRoot ? Unprivileged.wrap(cmd) : cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // The drivers send no token: a token in the caller's shell must not make the server refuse their requests
         // (with one, reads need it too). HOST below is loopback, which needs none.
         pb.environment().keySet().removeAll(List.of("API_TOKEN", "API_AUTH", "METRICS_TOKEN"));
@@ -93,6 +102,38 @@ final class ServerProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    int port() {
+        return baseUri.getPort();
+    }
+
+    /**
+     * SIGTERM (the server drains for its SHUTDOWN_DRAIN, then stops) and waits up to {@code within}.
+     *
+     * @return the exit code, or -1 if it was still running (it is then killed)
+     */
+    int terminate(Duration within) {
+        process.destroy();
+        try {
+            if (process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+                return process.exitValue();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
+        return -1;
+    }
+
+    /** SIGKILL, as a crash would end it: no drain, no graceful stop; waits for the process to be gone. */
+    void killHard() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     Path log() {
@@ -191,7 +232,7 @@ final class ServerProcess implements AutoCloseable {
     static String modulePath() {
         String mp = System.getProperty("app.modulePath");
         if (mp == null || mp.isBlank()) {
-            return Path.of("app", "target", "modules").toString();
+            return Path.of("app", "target", "modules").toAbsolutePath().toString();
         }
         return mp;
     }

@@ -46,6 +46,11 @@ public final class ErrorMapper {
     }
 
     public void handle(Exception e, Context ctx) {
+        if (e instanceof Json.ClientGone gone) {
+            // Not a server failure and not an answer to write: a health checker or client that gave up waiting.
+            LOG.debug("{} {}: {}", ctx.method(), ctx.path(), gone.getMessage());
+            return;
+        }
         ApiError error = translate(e, ctx);
         if (error.status() == 503) {
             ctx.header("Retry-After", "1");

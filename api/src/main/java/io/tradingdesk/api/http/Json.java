@@ -27,6 +27,8 @@ import java.util.Map;
  */
 public final class Json {
     public static final String CONTENT_TYPE = "application/json";
+    /** Bodies up to this many times the limit are read and dropped before the 413 is sent (see tooLarge). */
+    private static final int DRAIN_FACTOR = 4;
     /** Request attribute: the body was read to its end, so the connection can serve the next request. */
     static final String BODY_READ = "tradingdesk.bodyRead";
 
@@ -82,7 +84,14 @@ public final class Json {
         try {
             response.getOutputStream().write(body);
         } catch (IOException e) {
-            throw new UncheckedIOException("client went away while the response was written", e);
+            throw new ClientGone(e);
+        }
+    }
+
+    /** The client closed the connection before its answer was written: nobody is left to answer. */
+    static final class ClientGone extends UncheckedIOException {
+        ClientGone(IOException cause) {
+            super("client went away while the response was written", cause);
         }
     }
 
@@ -91,7 +100,7 @@ public final class Json {
         requireJson(ctx.contentType());
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBodyBytes) {
-            throw tooLarge();
+            throw tooLarge(ctx);
         }
         byte[] bytes = readLimited(ctx);
         ctx.attribute(BODY_READ, Boolean.TRUE);
@@ -134,7 +143,7 @@ public final class Json {
         try (InputStream in = ctx.req().getInputStream()) {
             byte[] bytes = in.readNBytes(maxBodyBytes + 1);
             if (bytes.length > maxBodyBytes) {
-                throw tooLarge();
+                throw tooLarge(ctx);
             }
             return bytes;
         } catch (IOException e) {
@@ -142,7 +151,29 @@ public final class Json {
         }
     }
 
-    private ApiError tooLarge() {
+    /**
+     * The 413, after reading and dropping the rest of the body when it is at most {@link #DRAIN_FACTOR} times the
+     * limit: a server that answers and closes while the client is still sending makes the client's TCP stack reset
+     * the connection, and the client never sees the answer. A larger body is not read; the connection is closed.
+     */
+    private ApiError tooLarge(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        long cap = (long) maxBodyBytes * DRAIN_FACTOR;
+        if (declared <= cap) {
+            try (InputStream in = ctx.req().getInputStream()) {
+                byte[] sink = new byte[8192];
+                long room = cap;
+                int n = 0;
+                while (room > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, room))) >= 0) {
+                    room -= n;
+                }
+                if (n < 0) {
+                    ctx.attribute(BODY_READ, Boolean.TRUE);
+                }
+            } catch (IOException e) {
+                // The client went away or sent less than it declared: nothing to answer on either way.
+            }
+        }
         return new ApiError(413, "payload_too_large", "the request body exceeds " + maxBodyBytes + " bytes",
                 Map.of("maxBytes", maxBodyBytes));
     }

@@ -28,6 +28,20 @@ final class Rules {
     private Rules() {
     }
 
+    /** A rule on text: a JSON value must be a string, which is then read like a path or query parameter. */
+    interface TextRule<T> extends Rule<T> {
+        @Override
+        default T fromJson(JsonNode value, String name, Problems problems) {
+            return value.isTextual() ? fromText(value.textValue(), name, problems)
+                    : problems.add(name, "must be " + expected() + ", found " + Json.kind(value));
+        }
+
+        /** What a JSON value must be, for the message. */
+        default String expected() {
+            return "a string";
+        }
+    }
+
     /** Non-blank text of at most {@code maxLength} characters that PostgreSQL can store as sent. */
     record Text(int maxLength) implements Rule<String> {
         @Override
@@ -69,15 +83,7 @@ final class Rules {
     }
 
     /** Text matching {@code pattern} (which also bounds its length and characters). */
-    record Matching(Pattern pattern, String rule, String example) implements Rule<String> {
-        @Override
-        public String fromJson(JsonNode value, String name, Problems problems) {
-            if (!value.isTextual()) {
-                return problems.add(name, "must be a string, found " + Json.kind(value));
-            }
-            return fromText(value.textValue(), name, problems);
-        }
-
+    record Matching(Pattern pattern, String rule, String example) implements TextRule<String> {
         @Override
         public String fromText(String raw, String name, Problems problems) {
             return pattern.matcher(raw).matches() ? raw : problems.add(name, rule);
@@ -90,15 +96,7 @@ final class Rules {
     }
 
     /** One of a fixed set of words. */
-    record OneOf(List<String> values) implements Rule<String> {
-        @Override
-        public String fromJson(JsonNode value, String name, Problems problems) {
-            if (!value.isTextual()) {
-                return problems.add(name, "must be a string, found " + Json.kind(value));
-            }
-            return fromText(value.textValue(), name, problems);
-        }
-
+    record OneOf(List<String> values) implements TextRule<String> {
         @Override
         public String fromText(String raw, String name, Problems problems) {
             return values.contains(raw) ? raw
@@ -238,13 +236,10 @@ final class Rules {
     }
 
     /** An ISO-8601 instant in years 1..9999. */
-    record At() implements Rule<Instant> {
+    record At() implements TextRule<Instant> {
         @Override
-        public Instant fromJson(JsonNode value, String name, Problems problems) {
-            if (!value.isTextual()) {
-                return problems.add(name, "must be an ISO-8601 instant string, found " + Json.kind(value));
-            }
-            return fromText(value.textValue(), name, problems);
+        public String expected() {
+            return "an ISO-8601 instant string";
         }
 
         @Override

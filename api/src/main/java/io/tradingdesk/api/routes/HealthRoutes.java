@@ -31,16 +31,25 @@ public final class HealthRoutes {
     private final Database database;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier migrated;
+    /** How recent a successful statement must be to stand for a readiness probe. */
+    private static final Duration READY_FRESHNESS = Duration.ofSeconds(2);
+
+    private final BooleanSupplier draining;
     private final String version;
     private final Json json;
     // ProcessHandle is in java.base: no java.management module just for the start time.
     private final Instant started = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
 
-    public HealthRoutes(Database database, PrometheusMeterRegistry registry, BooleanSupplier migrated, String version,
-                        Json json) {
+    /**
+     * @param migrated true once migrations were applied; readiness is 503 before
+     * @param draining true once the instance drains before a stop; readiness is 503 from then on
+     */
+    public HealthRoutes(Database database, PrometheusMeterRegistry registry, BooleanSupplier migrated,
+                        BooleanSupplier draining, String version, Json json) {
         this.database = database;
         this.registry = registry;
         this.migrated = migrated;
+        this.draining = draining;
         this.version = version;
         this.json = json;
     }
@@ -69,14 +78,16 @@ public final class HealthRoutes {
                 "pool", pool, "poolMode", Schema.enumOf("pooled", "direct"),
                 "version", Schema.string("APP_VERSION"), "uptimeSeconds", Schema.integer(),
                 "readPools", Schema.array(readPool), "readRouting", readRouting);
-        var ready = Schema.object(List.of("status"), "status", Schema.string("up, ready or not_ready"),
+        var ready = Schema.object(List.of("status"), "status", Schema.string("up, ready, not_ready or draining"),
                 "migrated", Schema.bool(), "databaseReachable", Schema.bool());
         return List.of(
                 RouteSpec.get("/api/health", "Database reachability, pool counters, version; with replicas also the "
-                        + "read pools and where reads went; 503 when the primary does not answer").returns(200, health).returns(503, health).handle(this::health),
+                        + "read pools and where reads went; 503 when the primary does not answer")
+                        .returns(200, health).returns(503, health).handle(this::health),
                 RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
                         .publicAccess().returns(200, ready).handle(this::live),
-                RouteSpec.get("/health/ready", "Readiness: migrations applied and the database answers; else 503")
+                RouteSpec.get("/health/ready", "Readiness: migrations applied, the database answers and the instance is "
+                                + "not draining before a stop; else 503")
                         .publicAccess().returns(200, ready).returns(503, ready).handle(this::ready),
                 RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
                         .metricsAccess().produces("text/plain")
@@ -100,9 +111,18 @@ public final class HealthRoutes {
     }
 
     private void ready(Context ctx, Input in) {
+        if (draining.getAsBoolean()) {
+            // Before any probe: a draining instance leaves the balancer's rotation whatever the database says.
+            json.write(ctx, 503, new Readiness("draining", null, null));
+            return;
+        }
         boolean schema = migrated.getAsBoolean();
         // No probe before the schema is there: not ready either way, and it spares the database during startup.
-        boolean reachable = schema && database.probe().up();
+        // Under load, the traffic of the last seconds answers for the database (Database.readiness).
+        HealthProbe probe = schema ? database.readiness(READY_FRESHNESS) : null;
+        // Busy is not unready: a balancer that takes a saturated instance out moves its load onto the others, which
+        // then time out as well (ScaleOutIT saw all three instances DOWN at once). Unreachable is unready.
+        boolean reachable = probe != null && (probe.up() || probe.busy());
         json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
     }
 

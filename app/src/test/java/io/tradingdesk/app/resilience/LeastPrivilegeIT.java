@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.tradingdesk.embedded.EmbeddedPostgres;
 import io.tradingdesk.migrations.Migrations;
+import io.tradingdesk.testkit.Client;
+import io.tradingdesk.testkit.Desk;
+import io.tradingdesk.testkit.Ledger;
+import io.tradingdesk.testkit.Load;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,8 @@ package io.tradingdesk.app.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tradingdesk.testkit.Desk;
+import io.tradingdesk.testkit.Reply;
 
 /** How a refused request must look: a 4xx in the one error shape, with nothing of the server's insides in it. */
 final class Refusals {

@@ -7,6 +7,7 @@ import io.tradingdesk.api.HttpApi;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DbConfig;
 import io.tradingdesk.embedded.EmbeddedPostgres;
+import io.tradingdesk.testkit.Client;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

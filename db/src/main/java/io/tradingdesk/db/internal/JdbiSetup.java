@@ -23,7 +23,6 @@ import org.jdbi.v3.core.generic.GenericTypes;
 import org.jdbi.v3.core.mapper.ColumnMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.StatementCustomizer;
-import org.postgresql.util.PGobject;
 
 /** Builds the one Jdbi instance of a Database: connections from our source, jsonb and timestamptz mapping, timeouts. */
 public final class JdbiSetup {
@@ -42,7 +41,7 @@ public final class JdbiSetup {
                 source.release(connection);
             }
         });
-        jdbi.registerArgument(new JsonbArguments(json));
+        jdbi.registerArgument(new JsonbArguments(new Parameters(json)));
         jdbi.registerArgument(new InstantArguments());
         // Jdbi binds String[] as varchar[] by default, and PostgreSQL has no text[] && varchar[] (nor @>, <@):
         // filters such as "tags && ?" on a text[] column would fail with SQLSTATE 42883.
@@ -81,8 +80,8 @@ public final class JdbiSetup {
         };
     }
 
-    /** Jackson trees and maps go to PostgreSQL as jsonb. */
-    private record JsonbArguments(ObjectMapper json) implements ArgumentFactory.Preparable {
+    /** Jackson trees and maps go to PostgreSQL as jsonb, written as on the plain-JDBC path. */
+    private record JsonbArguments(Parameters parameters) implements ArgumentFactory.Preparable {
         @Override
         public Optional<Function<Object, Argument>> prepare(Type type, ConfigRegistry config) {
             Class<?> raw = GenericTypes.getErasedType(type);
@@ -92,16 +91,9 @@ public final class JdbiSetup {
             return Optional.of(value -> (position, statement, ctx) -> {
                 if (value == null) {
                     statement.setNull(position, Types.OTHER);
-                    return;
+                } else {
+                    statement.setObject(position, parameters.jsonb(value, position));
                 }
-                var object = new PGobject();
-                object.setType("jsonb");
-                try {
-                    object.setValue(json.writeValueAsString(value));
-                } catch (JsonProcessingException e) {
-                    throw new SQLException("value for parameter " + position + " cannot be written as JSON", "22032", e);
-                }
-                statement.setObject(position, object);
             });
         }
     }

@@ -50,7 +50,8 @@ public final class Parameters {
         }
     }
 
-    private PGobject jsonb(Object value, int position) throws SQLException {
+    /** {@code value} (a Jackson tree or a map) as a jsonb parameter. */
+    PGobject jsonb(Object value, int position) throws SQLException {
         var object = new PGobject();
         object.setType("jsonb");
         try {

@@ -94,6 +94,11 @@ public final class SqlErrors {
         return "25006".equals(sqlState);
     }
 
+    /** The socket itself failed (08006 I/O error, 08003 connection gone), not an error the peer sent. */
+    public static boolean isBrokenSocket(String sqlState) {
+        return "08006".equals(sqlState) || "08003".equals(sqlState);
+    }
+
     public static boolean isRetryableTransactionFailure(String sqlState) {
         return "40001".equals(sqlState) || "40P01".equals(sqlState);
     }

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,14 +32,21 @@ public final class StatementRunner {
     private final Parameters parameters;
     private final PoolMetrics metrics;
     private final long slowNanos;
+    private final boolean pgbouncer;
+    // When a statement last succeeded and when one last met a dead database (System.nanoTime), for readiness
+    // without a probe under load. Written with release stores: no fence on the hot path.
+    private final AtomicLong lastSuccess = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong lastOutage = new AtomicLong(Long.MIN_VALUE);
     private volatile boolean closed;
 
+    /** @param pgbouncer every connection goes through one PgBouncer (DB_PGBOUNCER): see {@link #markBroken} */
     public StatementRunner(ConnectionSource source, Parameters parameters, PoolMetrics metrics,
-                           Duration slowQueryThreshold) {
+                           Duration slowQueryThreshold, boolean pgbouncer) {
         this.source = source;
         this.parameters = parameters;
         this.metrics = metrics;
         this.slowNanos = slowQueryThreshold.isZero() ? Long.MAX_VALUE : slowQueryThreshold.toNanos();
+        this.pgbouncer = pgbouncer;
     }
 
     /**
@@ -58,7 +66,9 @@ public final class StatementRunner {
                 if (tracked != null) {
                     tracked.statementStarted(statement, timeoutNanos);
                 }
-                return work.run(statement);
+                R result = work.run(statement);
+                lastSuccess.lazySet(System.nanoTime());
+                return result;
             } catch (SQLException | RuntimeException e) {
                 DbException failure = failed(connection, e);
                 if (read && attempt == 1 && failure instanceof DatabaseUnavailableException) {
@@ -104,6 +114,7 @@ public final class StatementRunner {
     public DbException failed(Connection connection, Throwable e) {
         DbException failure = SqlErrors.translate(e);
         if (failure instanceof DatabaseUnavailableException) {
+            lastOutage.set(System.nanoTime());
             markBroken(connection, SqlErrors.sqlCause(e));
         }
         return failure;
@@ -114,9 +125,12 @@ public final class StatementRunner {
         if (tracked != null) {
             tracked.markBroken();
         }
-        if (cause != null && SqlErrors.isServerShutdown(cause.getSQLState())) {
-            // The server ended our session on purpose (restart, pg_terminate_backend): its siblings are most
-            // likely gone as well, so replace them all rather than let each caller discover one.
+        if (cause != null && (SqlErrors.isServerShutdown(cause.getSQLState())
+                || pgbouncer && SqlErrors.isBrokenSocket(cause.getSQLState()))) {
+            // The server ended our session on purpose (restart, pg_terminate_backend), or, behind PgBouncer, the
+            // socket to the one process every connection of this pool goes to broke (PgBouncer restarted or died):
+            // its siblings are most likely gone as well, so replace them all rather than let each caller discover
+            // one. (An error PgBouncer sends to one client, 08P01 such as query_wait_timeout, evicts that one only.)
             source.evictAll();
         } else if (cause != null && SqlErrors.isReadOnlyServer(cause.getSQLState())) {
             // A write met a read-only server (an old primary after a failover, demoted or left read-only): its
@@ -124,6 +138,19 @@ public final class StatementRunner {
             // them all: new connections ask pgjdbc for the primary again (targetServerType=primary).
             source.evictAll();
         }
+    }
+
+    /** A statement succeeded within {@code freshNanos} and none met a dead database since. */
+    public boolean answeredRecently(long freshNanos) {
+        long success = lastSuccess.get();
+        long now = System.nanoTime();
+        return success != Long.MIN_VALUE && now - success < freshNanos
+                && (lastOutage.get() == Long.MIN_VALUE || success - lastOutage.get() > 0);
+    }
+
+    /** Records a success seen elsewhere (a transaction, a probe). */
+    public void answered() {
+        lastSuccess.lazySet(System.nanoTime());
     }
 
     /** After this, borrowing fails at once with "the pool is closed". */

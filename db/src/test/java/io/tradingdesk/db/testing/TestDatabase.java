@@ -2,6 +2,7 @@ package io.tradingdesk.db.testing;
 
 import io.tradingdesk.db.DatabaseUrl;
 import io.tradingdesk.db.DbConfig;
+import io.tradingdesk.embedded.EmbeddedPgBouncer;
 import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -14,14 +15,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where the tests find PostgreSQL: {@code TEST_DATABASE_URL} if set, else the local server at 127.0.0.1:5432 as
  * user postgres if it answers, else an embedded PostgreSQL started once per JVM. Each call to {@link #fresh} creates
  * a new database, dropped when the JVM exits, so test runs never see each other's data. Thread-safe.
+ *
+ * <p>With {@code -Dtest.pgbouncer=true} (the API suite's second run, see api/pom.xml) every pool that
+ * {@link #config} configures goes through a PgBouncer in transaction mode with {@value #PGBOUNCER_POOL_SIZE} server
+ * connections per database, one PgBouncer per server, started on first use, with {@code DB_PGBOUNCER=true}; setup,
+ * migrations and observers still connect directly.
  */
 public final class TestDatabase {
     private static final String LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres";
+    /** The "small default_pool_size" of issue #9: far below the pools the tests open, so PgBouncer must share. */
+    static final int PGBOUNCER_POOL_SIZE = 5;
+    private static final Pattern HOST_PORT = Pattern.compile("^jdbc:postgresql://([^:/]+)(?::(\\d+))?/");
+    private static final Map<String, EmbeddedPgBouncer> BOUNCERS = new HashMap<>();
     private static DatabaseUrl server;
     private static EmbeddedPostgres embedded;
 
@@ -75,11 +87,44 @@ public final class TestDatabase {
         return out.toString();
     }
 
-    /** A DbConfig for {@code url} with the given variables on top of the defaults. */
+    /**
+     * A DbConfig for {@code url} with the given variables on top of the defaults; through PgBouncer under
+     * {@code -Dtest.pgbouncer=true}.
+     */
     public static DbConfig config(DatabaseUrl url, Map<String, String> variables) {
         var env = new HashMap<>(variables);
+        if (throughPgBouncer()) {
+            env.put("DB_PGBOUNCER", "true");
+            url = viaPgBouncer(url);
+        }
         env.put("DATABASE_URL", environmentUrl(url));
         return DbConfig.from(env);
+    }
+
+    /** Whether pools go through PgBouncer in this run ({@code -Dtest.pgbouncer=true}). */
+    public static boolean throughPgBouncer() {
+        return Boolean.getBoolean("test.pgbouncer");
+    }
+
+    /** {@code url} with its host and port replaced by those of the PgBouncer in front of its server. */
+    static synchronized DatabaseUrl viaPgBouncer(DatabaseUrl url) {
+        Matcher m = HOST_PORT.matcher(url.jdbcUrl());
+        if (!m.find()) {
+            throw new IllegalStateException("-Dtest.pgbouncer=true needs a TCP database URL, not " + url.describe());
+        }
+        String host = m.group(1);
+        int port = m.group(2) == null ? 5432 : Integer.parseInt(m.group(2));
+        EmbeddedPgBouncer bouncer = BOUNCERS.computeIfAbsent(host + ":" + port, k -> {
+            var builder = EmbeddedPgBouncer.builder(host, port)
+                    .setting("default_pool_size", Integer.toString(PGBOUNCER_POOL_SIZE))
+                    .setting("max_client_conn", "2000");
+            String user = url.user() == null ? "postgres" : url.user();
+            return (url.password() == null ? builder.serverLogin(user) : builder.user(user, url.password())).start();
+        });
+        String jdbcUrl = "jdbc:postgresql://" + bouncer.host() + ":" + bouncer.port() + "/"
+                + url.jdbcUrl().substring(m.end());
+        return new DatabaseUrl(jdbcUrl, url.user(), url.password(), url.database(), url.socketDirectory(),
+                url.properties());
     }
 
     /** A plain JDBC connection outside any pool, for checks that must not disturb the pool under test. */

@@ -1,4 +1,4 @@
-package io.tradingdesk.app.resilience;
+package io.tradingdesk.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +19,10 @@ import java.util.stream.Collectors;
  * {@link #stop} or its deadline, with every exchange kept as a {@link Sample}. Bounded twice: by the deadline given
  * at start and by a request budget; stop waits a bounded time for the workers.
  */
-final class Load implements Desk.Sink {
-    record Sample(String operation, boolean write, long startNanos, long endNanos, int status, boolean retryAfter,
+public final class Load implements Desk.Sink {
+    public record Sample(String operation, boolean write, long startNanos, long endNanos, int status, boolean retryAfter,
                   String body) {
-        long millis() {
+        public long millis() {
             return (endNanos - startNanos) / 1_000_000;
         }
     }
@@ -38,7 +38,7 @@ final class Load implements Desk.Sink {
     private CountDownLatch done;
     private final Map<Integer, AtomicLong> byStatus = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Load(long budget, boolean keepSamples) {
+    public Load(long budget, boolean keepSamples) {
         this.budget = budget;
         this.keepSamples = keepSamples;
     }
@@ -63,7 +63,7 @@ final class Load implements Desk.Sink {
     }
 
     /** Starts the workers; each calls {@code step.accept(workerIndex, rng)} in a loop. */
-    void start(int workers, long maxMillis, BiConsumer<Integer, RandomGenerator> step) {
+    public void start(int workers, long maxMillis, BiConsumer<Integer, RandomGenerator> step) {
         running.set(true);
         done = new CountDownLatch(workers);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
@@ -84,32 +84,32 @@ final class Load implements Desk.Sink {
     }
 
     /** Asks the workers to stop and waits up to {@code waitMillis} for them; true when all ended. */
-    boolean stop(long waitMillis) throws InterruptedException {
+    public boolean stop(long waitMillis) throws InterruptedException {
         running.set(false);
         return done.await(waitMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Waits for the workers to end by themselves (budget or deadline), up to {@code waitMillis}. */
-    boolean await(long waitMillis) throws InterruptedException {
+    public boolean await(long waitMillis) throws InterruptedException {
         return done.await(waitMillis, TimeUnit.MILLISECONDS);
     }
 
-    long sent() {
+    public long sent() {
         return sent.get();
     }
 
-    List<Sample> samples() {
+    public List<Sample> samples() {
         return new ArrayList<>(samples);
     }
 
     /** Counts by status, e.g. {200=1234, 503=12}; transport failures show as -1 (timeout) and -2 (I/O). */
-    Map<Integer, Long> byStatus() {
+    public Map<Integer, Long> byStatus() {
         return new TreeMap<>(byStatus.entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get())));
     }
 
     /** Non-2xx counts only, as "503×12, 404×3" (expected 4xx of the hostile mix included). */
-    static String failures(Map<Integer, Long> byStatus) {
+    public static String failures(Map<Integer, Long> byStatus) {
         String text = byStatus.entrySet().stream().filter(e -> e.getKey() < 200 || e.getKey() >= 300)
                 .map(e -> (e.getKey() == Reply.TIMEOUT ? "timeout" : e.getKey() == Reply.IO_ERROR ? "io-error"
                         : String.valueOf(e.getKey())) + "×" + e.getValue())

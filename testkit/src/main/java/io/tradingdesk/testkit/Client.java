@@ -1,4 +1,4 @@
-package io.tradingdesk.app.resilience;
+package io.tradingdesk.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,14 +23,14 @@ import java.util.concurrent.Executors;
  * for requests no well-behaved client would send (invalid UTF-8, huge headers, unnormalised paths).
  * Thread-safe.
  */
-final class Client implements AutoCloseable {
+public final class Client implements AutoCloseable {
     private final HttpClient http;
     private final String base;
     private final int port;
     private final String token;
     private final Duration timeout;
 
-    Client(int port, String token, Duration timeout) {
+    public Client(int port, String token, Duration timeout) {
         this.port = port;
         this.base = "http://127.0.0.1:" + port;
         this.token = token;
@@ -42,28 +42,28 @@ final class Client implements AutoCloseable {
                 .build();
     }
 
-    Reply get(String path) {
+    public Reply get(String path) {
         return send("GET", path, null, true, null);
     }
 
-    Reply post(String path, String json) {
+    public Reply post(String path, String json) {
         return send("POST", path, json, true, null);
     }
 
-    Reply post(String path, String json, String idempotencyKey) {
+    public Reply post(String path, String json, String idempotencyKey) {
         return send("POST", path, json, true, idempotencyKey);
     }
 
-    Reply put(String path, String json) {
+    public Reply put(String path, String json) {
         return send("PUT", path, json, true, null);
     }
 
-    Reply patch(String path, String json) {
+    public Reply patch(String path, String json) {
         return send("PATCH", path, json, true, null);
     }
 
     /** Any method; {@code authorised} adds the bearer token (when this client has one). */
-    Reply send(String method, String path, String json, boolean authorised, String idempotencyKey) {
+    public Reply send(String method, String path, String json, boolean authorised, String idempotencyKey) {
         var builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
         if (json != null) {
             builder.header("Content-Type", "application/json");
@@ -81,7 +81,7 @@ final class Client implements AutoCloseable {
     }
 
     /** A request built by the caller (own headers, own body publisher). */
-    Reply exchange(HttpRequest request) {
+    public Reply exchange(HttpRequest request) {
         long start = System.nanoTime();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -98,15 +98,15 @@ final class Client implements AutoCloseable {
         }
     }
 
-    HttpRequest.Builder request(String path) {
+    public HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
     }
 
-    String token() {
+    public String token() {
         return token;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -114,7 +114,7 @@ final class Client implements AutoCloseable {
      * Sends {@code head} (request line and headers, CRLF-separated, without the blank line) and {@code body} as they
      * are over a fresh socket, with {@code Connection: close}, and reads the whole response (de-chunked).
      */
-    Reply raw(byte[] head, byte[] body) {
+    public Reply raw(byte[] head, byte[] body) {
         long start = System.nanoTime();
         try (var socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);

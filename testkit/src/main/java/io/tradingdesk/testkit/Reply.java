@@ -1,4 +1,4 @@
-package io.tradingdesk.app.resilience;
+package io.tradingdesk.testkit;
 
 /**
  * One HTTP exchange as a test saw it. {@code status} is the HTTP status, or {@link #TIMEOUT} when the client gave up
@@ -10,23 +10,23 @@ package io.tradingdesk.app.resilience;
  * @param contentType the Content-Type header, or null
  * @param nanos       from just before sending to the last byte of the body
  */
-record Reply(int status, String body, String retryAfter, String contentType, long nanos) {
-    static final int TIMEOUT = -1;
-    static final int IO_ERROR = -2;
+public record Reply(int status, String body, String retryAfter, String contentType, long nanos) {
+    public static final int TIMEOUT = -1;
+    public static final int IO_ERROR = -2;
 
-    boolean ok() {
+    public boolean ok() {
         return status >= 200 && status < 300;
     }
 
-    boolean serverError() {
+    public boolean serverError() {
         return status >= 500;
     }
 
-    boolean failedInTransport() {
+    public boolean failedInTransport() {
         return status < 0;
     }
 
-    long millis() {
+    public long millis() {
         return nanos / 1_000_000;
     }
 

@@ -1,4 +1,4 @@
-package io.tradingdesk.app.resilience;
+package io.tradingdesk.testkit;
 
 import java.math.BigDecimal;
 import java.sql.Array;
@@ -25,42 +25,42 @@ import java.util.concurrent.atomic.AtomicLong;
  * that got an error. Afterwards {@link #verify} checks, exactly and without sampling, that every acknowledged write is
  * in the database and that trades, pitches and positions agree. Thread-safe.
  */
-final class Ledger {
-    record Trade(long id, long pitchId, String idempotencyKey, String symbol, BigDecimal quantity) {
+public final class Ledger {
+    public record Trade(long id, long pitchId, String idempotencyKey, String symbol, BigDecimal quantity) {
     }
 
     /** A trade request that got no 2xx: resent later with the same Idempotency-Key. */
-    record PendingTrade(String idempotencyKey, String body) {
+    public record PendingTrade(String idempotencyKey, String body) {
     }
 
-    record Bar(String symbol, Instant ts) {
+    public record Bar(String symbol, Instant ts) {
     }
 
     /** The outcome of {@link #verify}: how many rows were looked at and what is wrong (empty when nothing). */
-    record Verification(long acknowledgedWrites, long rowsChecked, long rowsLost, List<String> problems) {
+    public record Verification(long acknowledgedWrites, long rowsChecked, long rowsLost, List<String> problems) {
     }
 
-    final Set<String> instruments = ConcurrentHashMap.newKeySet();
-    final ConcurrentLinkedQueue<Long> research = new ConcurrentLinkedQueue<>();
-    final ConcurrentLinkedQueue<Long> pitches = new ConcurrentLinkedQueue<>();
-    final ConcurrentLinkedQueue<Trade> trades = new ConcurrentLinkedQueue<>();
-    final ConcurrentLinkedQueue<Bar> bars = new ConcurrentLinkedQueue<>();
-    final ConcurrentLinkedQueue<PendingTrade> pendingTrades = new ConcurrentLinkedQueue<>();
-    final Map<String, AtomicLong> errorsByStatus = new ConcurrentHashMap<>();
-    final AtomicLong writesAcknowledged = new AtomicLong();
-    final AtomicLong writesFailed = new AtomicLong();
-    final AtomicLong idempotentReplays = new AtomicLong();
+    public final Set<String> instruments = ConcurrentHashMap.newKeySet();
+    public final ConcurrentLinkedQueue<Long> research = new ConcurrentLinkedQueue<>();
+    public final ConcurrentLinkedQueue<Long> pitches = new ConcurrentLinkedQueue<>();
+    public final ConcurrentLinkedQueue<Trade> trades = new ConcurrentLinkedQueue<>();
+    public final ConcurrentLinkedQueue<Bar> bars = new ConcurrentLinkedQueue<>();
+    public final ConcurrentLinkedQueue<PendingTrade> pendingTrades = new ConcurrentLinkedQueue<>();
+    public final Map<String, AtomicLong> errorsByStatus = new ConcurrentHashMap<>();
+    public final AtomicLong writesAcknowledged = new AtomicLong();
+    public final AtomicLong writesFailed = new AtomicLong();
+    public final AtomicLong idempotentReplays = new AtomicLong();
 
-    void acknowledged() {
+    public void acknowledged() {
         writesAcknowledged.incrementAndGet();
     }
 
-    void failed(String what, Reply reply) {
+    public void failed(String what, Reply reply) {
         writesFailed.incrementAndGet();
         errorsByStatus.computeIfAbsent(what + " " + reply.status(), k -> new AtomicLong()).incrementAndGet();
     }
 
-    Verification verify(Connection c) throws SQLException {
+    public Verification verify(Connection c) throws SQLException {
         var problems = new ArrayList<String>();
         long checked = 0;
         long lost = 0;
@@ -181,7 +181,7 @@ final class Ledger {
         }
     }
 
-    static long scalar(Statement s, String sql) throws SQLException {
+    public static long scalar(Statement s, String sql) throws SQLException {
         try (ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

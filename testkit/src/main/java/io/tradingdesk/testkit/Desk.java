@@ -1,4 +1,4 @@
-package io.tradingdesk.app.resilience;
+package io.tradingdesk.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,11 +17,11 @@ import java.util.random.RandomGenerator;
  * notes, price bars, and the pitch → approve → trade flow. Every request is reported to a {@link Sink}; every write
  * is entered in the {@link Ledger}. Thread-safe (callers pass their own random generator).
  */
-final class Desk {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class Desk {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** Receives every exchange: which operation, whether it wrote, when it started (System.nanoTime), the reply. */
-    interface Sink {
+    public interface Sink {
         void record(String operation, boolean write, long startNanos, Reply reply);
     }
 
@@ -29,24 +29,24 @@ final class Desk {
     /** Unique bar timestamps across all workers and scenarios of one JVM, so bar writes never collide. */
     private static final AtomicLong BAR_MINUTES = new AtomicLong();
 
-    final Client client;
-    final Ledger ledger;
-    final List<String> symbols;
+    public final Client client;
+    public final Ledger ledger;
+    public final List<String> symbols;
     private final Sink sink;
 
-    Desk(Client client, Ledger ledger, List<String> symbols, Sink sink) {
+    public Desk(Client client, Ledger ledger, List<String> symbols, Sink sink) {
         this.client = client;
         this.ledger = ledger;
         this.symbols = List.copyOf(symbols);
         this.sink = sink;
     }
 
-    Desk with(Client otherClient, Sink otherSink) {
+    public Desk with(Client otherClient, Sink otherSink) {
         return new Desk(otherClient, ledger, symbols, otherSink);
     }
 
     /** Creates {@code count} instruments (SYM000...), failing loudly if any is refused. */
-    static List<String> seed(Client client, Ledger ledger, String prefix, int count) {
+    public static List<String> seed(Client client, Ledger ledger, String prefix, int count) {
         var out = new ArrayList<String>();
         for (int i = 0; i < count; i++) {
             String symbol = prefix + String.format("%03d", i);
@@ -60,13 +60,13 @@ final class Desk {
         return out;
     }
 
-    static String instrument(String name, String assetClass, String currency) {
+    public static String instrument(String name, String assetClass, String currency) {
         return JSON.createObjectNode().put("name", name).put("assetClass", assetClass).put("currency", currency)
                 .toString();
     }
 
     /** A valid research note on HX000 (the hostile and security tests' instrument); callers change what they test. */
-    static ObjectNode validResearch() {
+    public static ObjectNode validResearch() {
         ObjectNode body = JSON.createObjectNode().put("symbol", "HX000").put("model", "m").put("title", "t")
                 .put("body", "b");
         body.putObject("payload").put("k", 1);
@@ -75,21 +75,21 @@ final class Desk {
     }
 
     /** A valid buy pitch on HX000. */
-    static ObjectNode validPitch() {
+    public static ObjectNode validPitch() {
         return JSON.createObjectNode().put("symbol", "HX000").put("side", "buy").put("thesis", "x")
                 .put("entryPrice", new BigDecimal("100")).put("targetPrice", new BigDecimal("110"))
                 .put("stopPrice", new BigDecimal("95")).put("confidence", new BigDecimal("0.5"));
     }
 
     /** A valid bar of HX000 at {@code day} plus {@code minute} minutes. */
-    static ObjectNode validBar(String day, int minute) {
+    public static ObjectNode validBar(String day, int minute) {
         return JSON.createObjectNode().put("symbol", "HX000")
                 .put("ts", Instant.parse(day).plusSeconds(60L * minute).toString())
                 .put("open", new BigDecimal("1.5")).put("high", new BigDecimal("2")).put("low", new BigDecimal("1"))
                 .put("close", new BigDecimal("1.5")).put("volume", new BigDecimal("10"));
     }
 
-    String symbol(RandomGenerator rng) {
+    public String symbol(RandomGenerator rng) {
         return symbols.get(rng.nextInt(symbols.size()));
     }
 
@@ -100,7 +100,7 @@ final class Desk {
         "positions", "summary", "research-by-id", "pitch-by-id"};
 
     /** One random read of any read route; returns the reply. */
-    Reply read(RandomGenerator rng) {
+    public Reply read(RandomGenerator rng) {
         String which = READS[rng.nextInt(READS.length)];
         String symbol = symbol(rng);
         String path = switch (which) {
@@ -127,7 +127,7 @@ final class Desk {
 
     // ---- writes ---------------------------------------------------------------------------------------------------
 
-    Reply writeResearch(RandomGenerator rng, String title) {
+    public Reply writeResearch(RandomGenerator rng, String title) {
         ObjectNode body = JSON.createObjectNode()
                 .put("symbol", symbol(rng))
                 .put("model", "model-" + rng.nextInt(4))
@@ -145,7 +145,7 @@ final class Desk {
         return r;
     }
 
-    Reply writeBars(RandomGenerator rng, int count) {
+    public Reply writeBars(RandomGenerator rng, int count) {
         String symbol = symbol(rng);
         ArrayNode array = JSON.createArrayNode();
         var sent = new ArrayList<Ledger.Bar>();
@@ -169,7 +169,7 @@ final class Desk {
     }
 
     /** A pitch, its approval and its execution; stops at the first step that fails. Returns the last reply. */
-    Reply tradeFlow(RandomGenerator rng) {
+    public Reply tradeFlow(RandomGenerator rng) {
         String symbol = symbol(rng);
         String side = rng.nextBoolean() ? "buy" : "sell";
         ObjectNode pitch = JSON.createObjectNode()
@@ -212,7 +212,7 @@ final class Desk {
      * Resends every trade that got no 2xx, with its original Idempotency-Key, until each has a definite answer
      * (2xx: now in the ledger; 4xx: refused for good). Returns how many were resent.
      */
-    int replayPendingTrades() {
+    public int replayPendingTrades() {
         int replayed = 0;
         Ledger.PendingTrade pending;
         var stillPending = new ArrayList<Ledger.PendingTrade>();
@@ -238,7 +238,7 @@ final class Desk {
      * Resends every acknowledged trade with its key; each must answer 2xx with the same trade id (no duplicate).
      * Returns the problems found.
      */
-    List<String> replayAcknowledgedTrades() {
+    public List<String> replayAcknowledgedTrades() {
         var problems = new ArrayList<String>();
         for (Ledger.Trade t : List.copyOf(ledger.trades)) {
             String body = JSON.createObjectNode().put("pitchId", t.pitchId()).put("quantity", t.quantity())
@@ -252,14 +252,14 @@ final class Desk {
         return problems;
     }
 
-    Reply exchange(String operation, boolean write, java.util.function.Supplier<Reply> call) {
+    public Reply exchange(String operation, boolean write, java.util.function.Supplier<Reply> call) {
         long start = System.nanoTime();
         Reply r = call.get();
         sink.record(operation, write, start, r);
         return r;
     }
 
-    static JsonNode parse(String json) {
+    public static JsonNode parse(String json) {
         try {
             return JSON.readTree(json);
         } catch (java.io.IOException e) {
@@ -267,7 +267,7 @@ final class Desk {
         }
     }
 
-    static JsonNode field(Reply r, String name) {
+    public static JsonNode field(Reply r, String name) {
         JsonNode node = parse(r.body()).get(name);
         if (node == null) {
             throw new AssertionError("no field '" + name + "' in " + r);
@@ -275,7 +275,7 @@ final class Desk {
         return node;
     }
 
-    static long id(Reply r) {
+    public static long id(Reply r) {
         return field(r, "id").asLong();
     }
 
