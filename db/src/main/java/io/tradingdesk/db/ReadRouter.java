@@ -154,6 +154,26 @@ final class ReadRouter implements AutoCloseable {
         return PRIMARY;
     }
 
+    /**
+     * The primary failed a read it was to serve (it is down, or going down before the monitor noticed): a replica
+     * that answers and has replayed {@code atLeast}, whatever its lag, since the primary is what is missing; or
+     * {@link #PRIMARY} when there is none.
+     */
+    int instead(WalPosition atLeast) {
+        int fallback = PRIMARY;
+        for (int i = 0; i < pools.size(); i++) {
+            // The last resort: a replica whose last probe answered counts, however long ago that was.
+            ReplicaMonitor.HostState state = monitor.state(i);
+            if (state.up() && (atLeast == null || Long.compareUnsigned(state.replayed(), atLeast.value()) >= 0)) {
+                if (state.standby()) {
+                    return i;
+                }
+                fallback = fallback == PRIMARY ? i : fallback;
+            }
+        }
+        return fallback;
+    }
+
     Database pool(int index) {
         return pools.get(index);
     }

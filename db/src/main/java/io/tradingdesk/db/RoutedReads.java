@@ -7,7 +7,9 @@ import java.util.function.Function;
 /**
  * The reads of one request, routed by {@link ReadRouter}: to a replica that qualifies for {@code atLeast}, else to
  * the primary. A replica that turns out to be down (or cancels the read in a conflict with recovery) hands the read
- * to the primary at once, so a replica's failure never reaches the client. Thread-safe; cheap to create.
+ * to the primary at once, so a replica's failure never reaches the client; a primary that turns out to be down hands
+ * it to a replica that has the token (whatever its lag), so reads go on during a failover. Thread-safe; cheap to
+ * create.
  */
 final class RoutedReads implements Reads {
     private final Database primary;
@@ -49,7 +51,18 @@ final class RoutedReads implements Reads {
     private <R> R read(Function<Reads, R> call) {
         int chosen = router.choose(atLeast);
         if (chosen == ReadRouter.PRIMARY) {
-            return call.apply(primary);
+            try {
+                return call.apply(primary);
+            } catch (DatabaseUnavailableException e) {
+                // The primary is down: during a failover the replicas are all there is.
+                int replica = router.instead(atLeast);
+                if (replica == ReadRouter.PRIMARY) {
+                    throw e;
+                }
+                R result = call.apply(router.pool(replica));
+                router.servedByReplica();
+                return result;
+            }
         }
         R result;
         try {

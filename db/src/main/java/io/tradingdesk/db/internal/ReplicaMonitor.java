@@ -27,7 +27,11 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaMonitor.class);
     static final long BEAT_MILLIS = 100;
-    static final long STALE_AFTER_MILLIS = 2_000;
+    /**
+     * A probe that has not answered for this long is stuck (a half-open connection, a starved machine): its host
+     * leaves routing until it answers. Generous, as a probe that fails marks its host down at once anyway.
+     */
+    static final long STALE_AFTER_MILLIS = 5_000;
     private static final long STALE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(STALE_AFTER_MILLIS);
     /** Ten minutes of a primary that writes on every beat. */
     private static final int HISTORY = 6_000;
@@ -145,6 +149,9 @@ public final class ReplicaMonitor implements AutoCloseable {
     }
 
     private void probe(Probe probe) {
+        if (closed) {
+            return;
+        }
         try {
             if (probe.connection == null) {
                 probe.connection = driver.connect(probe.url, probe.properties);
@@ -173,6 +180,9 @@ public final class ReplicaMonitor implements AutoCloseable {
             }
         } catch (SQLException e) {
             probe.closeConnection();
+            if (closed) {
+                return;
+            }
             probe.publish(new HostState(false, probe.state.standby, probe.state.replayed, probe.state.lagNanos,
                     probe.state.lagBytes, System.nanoTime(), SqlErrors.describe(e)));
         }
