@@ -215,6 +215,14 @@ public final class Database implements Queries, AutoCloseable {
         }
     }
 
+    /**
+     * Whether a replica of {@code DATABASE_READ_URL} answers its probe now (false without read routing): reads can
+     * be served even while the primary does not answer. From memory; no round trip.
+     */
+    public boolean replicaAnswers() {
+        return router != null && router.anyUsable();
+    }
+
     /** Read routing's counts and every replica's state, or empty without {@code DATABASE_READ_URL}. Cheap. */
     public Optional<ReadRoutingStats> readRouting() {
         return router == null ? Optional.empty() : Optional.of(router.stats());

@@ -162,7 +162,8 @@ final class ReadRouter implements AutoCloseable {
     int instead(WalPosition atLeast) {
         int fallback = PRIMARY;
         for (int i = 0; i < pools.size(); i++) {
-            // The last resort: a replica whose last probe answered counts, however long ago that was.
+            // The last resort: a replica whose last probe answered counts, however long ago that was, and even if a
+            // read failed on it since (a fresh connection may well work: a PgBouncer that dropped its sessions).
             ReplicaMonitor.HostState state = monitor.state(i);
             if (state.up() && (atLeast == null || Long.compareUnsigned(state.replayed(), atLeast.value()) >= 0)) {
                 if (state.standby()) {
@@ -172,6 +173,17 @@ final class ReadRouter implements AutoCloseable {
             }
         }
         return fallback;
+    }
+
+    /** Whether any host of DATABASE_READ_URL answers its probe (and recently). */
+    boolean anyUsable() {
+        long now = System.nanoTime();
+        for (int i = 0; i < pools.size(); i++) {
+            if (monitor.state(i).usable(now)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     Database pool(int index) {

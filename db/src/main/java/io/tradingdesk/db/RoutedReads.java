@@ -50,30 +50,29 @@ final class RoutedReads implements Reads {
 
     private <R> R read(Function<Reads, R> call) {
         int chosen = router.choose(atLeast);
-        if (chosen == ReadRouter.PRIMARY) {
+        if (chosen != ReadRouter.PRIMARY) {
             try {
-                return call.apply(primary);
-            } catch (DatabaseUnavailableException e) {
-                // The primary is down: during a failover the replicas are all there is.
-                int replica = router.instead(atLeast);
-                if (replica == ReadRouter.PRIMARY) {
-                    throw e;
-                }
-                R result = call.apply(router.pool(replica));
+                R result = call.apply(router.pool(chosen));
                 router.servedByReplica();
                 return result;
+            } catch (DbException e) {
+                if (!router.fallBack(chosen, e)) {
+                    throw e;
+                }
             }
         }
-        R result;
         try {
-            result = call.apply(router.pool(chosen));
-        } catch (DbException e) {
-            if (!router.fallBack(chosen, e)) {
+            return call.apply(primary);
+        } catch (DatabaseUnavailableException e) {
+            // The primary is down too: during a failover the replicas are all there is. One more try, on a fresh
+            // connection of a replica that has the token, whatever its lag.
+            int replica = router.instead(atLeast);
+            if (replica == ReadRouter.PRIMARY) {
                 throw e;
             }
-            return call.apply(primary);
+            R result = call.apply(router.pool(replica));
+            router.servedByReplica();
+            return result;
         }
-        router.servedByReplica();
-        return result;
     }
 }

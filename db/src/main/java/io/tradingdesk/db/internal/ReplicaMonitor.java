@@ -44,6 +44,7 @@ public final class ReplicaMonitor implements AutoCloseable {
      * One host as its last probe saw it.
      *
      * @param up            the probe answered
+     * @param failedRead    a read on the host met a dead connection since the probe (the next probe clears it)
      * @param standby       the host is in recovery (a replica); false for a primary (promoted, or listed by mistake)
      * @param replayed      the LSN replayed (a primary: its current WAL position); 0 when unknown
      * @param lagNanos      how long the primary has had WAL beyond {@code replayed}; 0 for a primary
@@ -51,13 +52,14 @@ public final class ReplicaMonitor implements AutoCloseable {
      * @param observedNanos System.nanoTime of the probe
      * @param error         why it is down (no secrets), or {@code null}
      */
-    public record HostState(boolean up, boolean standby, long replayed, long lagNanos, long lagBytes,
-                            long observedNanos, String error) {
-        static final HostState UNKNOWN = new HostState(false, false, 0, 0, 0, Long.MIN_VALUE / 2, "not probed yet");
+    public record HostState(boolean up, boolean failedRead, boolean standby, long replayed, long lagNanos,
+                            long lagBytes, long observedNanos, String error) {
+        static final HostState UNKNOWN = new HostState(false, false, false, 0, 0, 0, Long.MIN_VALUE / 2,
+                "not probed yet");
 
-        /** Up, and seen recently enough to be believed. */
+        /** Up, no read has failed on it since, and seen recently enough to be believed. */
         public boolean usable(long now) {
-            return up && now - observedNanos <= STALE_AFTER_NANOS;
+            return up && !failedRead && now - observedNanos <= STALE_AFTER_NANOS;
         }
     }
 
@@ -122,10 +124,10 @@ public final class ReplicaMonitor implements AutoCloseable {
     public void markDown(int index, String why) {
         Probe probe = replicas.get(index);
         HostState was = probe.state;
-        if (was.up) {
-            probe.state = new HostState(false, was.standby, was.replayed, was.lagNanos, was.lagBytes,
-                    System.nanoTime(), why);
-            LOG.warn("replica {} taken out of read routing: {}", probe.name, why);
+        if (was.up && !was.failedRead) {
+            probe.state = new HostState(true, true, was.standby, was.replayed, was.lagNanos, was.lagBytes,
+                    was.observedNanos, why);
+            LOG.warn("replica {} taken out of read routing until its probe answers again: {}", probe.name, why);
         }
     }
 
@@ -163,7 +165,7 @@ public final class ReplicaMonitor implements AutoCloseable {
                         long now = System.nanoTime();
                         long position = lsn(rs.getString(1));
                         history.record(position, now);
-                        probe.publish(new HostState(true, false, position, 0, 0, now, null));
+                        probe.publish(new HostState(true, false, false, position, 0, 0, now, null));
                     }
                 } else {
                     try (ResultSet rs = statement.executeQuery(REPLICA_SQL)) {
@@ -172,9 +174,9 @@ public final class ReplicaMonitor implements AutoCloseable {
                         boolean standby = rs.getBoolean(1);
                         long replayed = lsn(rs.getString(2));
                         probe.publish(standby
-                                ? new HostState(true, true, replayed, history.lagNanos(replayed, now),
+                                ? new HostState(true, false, true, replayed, history.lagNanos(replayed, now),
                                         history.lagBytes(replayed), now, null)
-                                : new HostState(true, false, replayed, 0, 0, now, null));
+                                : new HostState(true, false, false, replayed, 0, 0, now, null));
                     }
                 }
             }
@@ -183,8 +185,8 @@ public final class ReplicaMonitor implements AutoCloseable {
             if (closed) {
                 return;
             }
-            probe.publish(new HostState(false, probe.state.standby, probe.state.replayed, probe.state.lagNanos,
-                    probe.state.lagBytes, System.nanoTime(), SqlErrors.describe(e)));
+            probe.publish(new HostState(false, false, probe.state.standby, probe.state.replayed,
+                    probe.state.lagNanos, probe.state.lagBytes, System.nanoTime(), SqlErrors.describe(e)));
         }
     }
 
