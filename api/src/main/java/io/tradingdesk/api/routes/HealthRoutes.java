@@ -79,15 +79,16 @@ public final class HealthRoutes {
                 "version", Schema.string("APP_VERSION"), "uptimeSeconds", Schema.integer(),
                 "readPools", Schema.array(readPool), "readRouting", readRouting);
         var ready = Schema.object(List.of("status"), "status", Schema.string("up, ready, not_ready or draining"),
-                "migrated", Schema.bool(), "databaseReachable", Schema.bool());
+                "migrated", Schema.bool(), "databaseReachable", Schema.bool(), "readsOnly", Schema.bool());
         return List.of(
                 RouteSpec.get("/api/health", "Database reachability, pool counters, version; with replicas also the "
                         + "read pools and where reads went; 503 when the primary does not answer")
                         .returns(200, health).returns(503, health).handle(this::health),
                 RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
                         .publicAccess().returns(200, ready).handle(this::live),
-                RouteSpec.get("/health/ready", "Readiness: migrations applied, the database answers and the instance is "
-                                + "not draining before a stop; else 503")
+                RouteSpec.get("/health/ready", "Readiness: migrations applied, the database answers (or, while the "
+                                + "primary does not, a replica: readsOnly) and the instance is not draining before a "
+                                + "stop; else 503")
                         .publicAccess().returns(200, ready).returns(503, ready).handle(this::ready),
                 RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
                         .metricsAccess().produces("text/plain")
@@ -123,6 +124,12 @@ public final class HealthRoutes {
         // Busy is not unready: a balancer that takes a saturated instance out moves its load onto the others, which
         // then time out as well (ScaleOutIT saw all three instances DOWN at once). Unreachable is unready.
         boolean reachable = probe != null && (probe.up() || probe.busy());
+        if (!reachable && schema && database.replicaAnswers()) {
+            // The primary is gone (a failover is under way) but a replica answers: reads go on, writes get 503 from
+            // here. Out of a balancer's rotation, the reads would fail too.
+            json.write(ctx, 200, new Readiness("ready", true, true, true));
+            return;
+        }
         json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
     }
 
