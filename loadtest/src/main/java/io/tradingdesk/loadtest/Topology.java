@@ -155,6 +155,9 @@ final class Topology implements AutoCloseable {
     private final List<ServerProcess> instances;
     private final List<Integer> instancePorts;
     private final HaproxyProcess haproxy;
+    /** Polls the formation for a new primary, see {@link #watchPromotions()}; null without replicas or PgBouncer. */
+    private final Thread promotionWatcher;
+    private volatile boolean closing;
 
     private Topology(Options options, Backend backend, EmbeddedPostgres postgres, AutoFailover formation,
                      List<EmbeddedPgBouncer> bouncers, List<ServerProcess> instances, HaproxyProcess haproxy) {
@@ -166,6 +169,41 @@ final class Topology implements AutoCloseable {
         this.instances = new CopyOnWriteArrayList<>(instances);
         this.instancePorts = instances.stream().map(ServerProcess::port).toList();
         this.haproxy = haproxy;
+        this.promotionWatcher = formation == null || bouncers.isEmpty() ? null
+                : Thread.ofVirtual().name("topology-promotion-watcher").start(this::watchPromotions);
+    }
+
+    /**
+     * After a failover, has every PgBouncer drop its sessions and start afresh ({@code KILL}, then {@code RESUME}).
+     * PgBouncer 1.18 hands every new client the parameters its pool's first server session reported,
+     * {@code in_hot_standby=on} included for the node that was a replica then, and pgjdbc, believing it, would never
+     * take the promoted node for the primary through that PgBouncer. {@code RECONNECT} resets those parameters too,
+     * but under traffic its busy sessions hold the pool's slots while new clients wait for a fresh login (pgjdbc's
+     * login timed out for 10 s here); {@code KILL} frees them at once, at the price of the read sessions through it,
+     * which the pools replace. A production setup does the same from the failover manager's notifications
+     * (pg_auto_failover's monitor NOTIFYs on channel {@code state}). Polls twice a second.
+     */
+    private void watchPromotions() {
+        String primary = formation.primary().map(AutoFailover.Node::name).orElse(null);
+        while (!closing) {
+            try {
+                Thread.sleep(500);
+                String now = formation.primary().map(AutoFailover.Node::name).orElse(null);
+                if (now != null && !now.equals(primary)) {
+                    System.err.println("topology: " + now + " is the primary now; every PgBouncer starts afresh");
+                    for (EmbeddedPgBouncer bouncer : bouncers) {
+                        bouncer.admin("KILL " + DATABASE);
+                        bouncer.admin("RESUME " + DATABASE);
+                    }
+                    primary = now;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The monitor or a PgBouncer does not answer right now (a node is down): try again next beat.
+            }
+        }
     }
 
     /**
@@ -559,6 +597,10 @@ final class Topology implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
+        if (promotionWatcher != null) {
+            promotionWatcher.interrupt();
+        }
         closeQuietly(haproxy);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (ServerProcess p : instances) {
