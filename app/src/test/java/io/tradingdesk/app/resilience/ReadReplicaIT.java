@@ -93,6 +93,7 @@ class ReadReplicaIT {
 
     @AfterEach
     void replicaRunsAndReplays() throws SQLException {
+        primary.startAgain();
         replica.startAgain();
         execute(replica, "SELECT pg_wal_replay_resume()");
         awaitReplicaUp();
@@ -201,6 +202,39 @@ class ReadReplicaIT {
         assertThat(health.path("status").asText()).isEqualTo("up");
         assertThat(health.path("readPools").get(0).path("up").asBoolean()).isFalse();
         assertThat(health.path("readRouting").path("primaryByReplicaDown").asLong()).isGreaterThan(sent / 2);
+    }
+
+    @Test
+    void withThePrimaryStoppedReadsGoOnFromTheReplicaWritesGet503AndTheInstanceStaysReadyForReads() throws Exception {
+        Answer written = post("/api/research", note("before the primary stops"));
+        awaitOnReplica(DATABASE, "SELECT count(*) FROM research_notes WHERE id = " + id(written), "1");
+        primary.stop();
+        try {
+            for (int i = 0; i < 50; i++) {
+                Answer read = get("/api/research/" + id(written), null);
+                assertThat(read.status()).as("read %d with the primary down: %s", i, read).isEqualTo(200);
+            }
+            Answer write = post("/api/research", note("while the primary is down"));
+            assertThat(write.status()).as("%s", write).isEqualTo(503);
+            JsonNode ready = null;
+            for (int i = 0; i < 100; i++) {
+                Answer answer = get("/health/ready", null);
+                assertThat(answer.status()).as("readiness with the primary down: %s", answer).isEqualTo(200);
+                ready = Desk.parse(answer.body());
+                if (ready.path("readsOnly").asBoolean()) {
+                    break;
+                }
+                sleep(100);
+            }
+            assertThat(ready.path("readsOnly").asBoolean()).as("readiness says reads only: %s", ready).isTrue();
+        } finally {
+            primary.startAgain();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (post("/api/research", note("after the primary is back")).status() != 201) {
+            assertThat(System.nanoTime()).as("writes come back within 30 s").isLessThan(deadline);
+            sleep(200);
+        }
     }
 
     @Test
@@ -367,7 +401,7 @@ class ReadReplicaIT {
 
     private static void awaitOnReplica(String database, String sql, String expected) throws SQLException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!expected.equals(scalar(replica, database, sql))) {
+        while (!expected.equals(scalarOrNull(replica, database, sql))) {
             assertThat(System.nanoTime()).as("%s on the replica within 30 s", sql).isLessThan(deadline);
             sleep(100);
         }
@@ -399,6 +433,15 @@ class ReadReplicaIT {
     private static void execute(EmbeddedPostgres pg, String sql) throws SQLException {
         try (Connection c = Stack.observer(pg, "postgres", null); Statement s = c.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    /** {@link #scalar}, or null while the database cannot be reached (not replicated yet, say). */
+    private static String scalarOrNull(EmbeddedPostgres pg, String database, String sql) {
+        try {
+            return scalar(pg, database, sql);
+        } catch (SQLException e) {
+            return null;
         }
     }
 
