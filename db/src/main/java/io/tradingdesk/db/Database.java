@@ -358,20 +358,28 @@ public final class Database implements Queries, AutoCloseable {
             runner.answered();
             return new HealthProbe(true, millisSince(start), null, false);
         } catch (DbException e) {
+            if (e instanceof DatabaseUnavailableException) {
+                runner.outage();
+            }
             boolean busy = e instanceof PoolExhaustedException || e instanceof StatementTimeoutException;
             return new HealthProbe(false, millisSince(start), e.getMessage(), busy);
         }
     }
 
     /**
-     * Readiness: up when a statement of the pool succeeded within {@code freshness} and none met a dead database
-     * since, with no round trip of its own; else {@link #probe()}. Under load, a probe queues behind the traffic it
-     * is meant to judge (behind PgBouncer, in its queue too) and a balancer's check times out on a healthy, busy
-     * instance; the traffic itself is the better evidence then. An idle instance is probed as before. Never throws.
+     * Readiness, without queueing behind the traffic it is meant to judge. Up when a statement of the pool
+     * succeeded within {@code freshness} and none met a dead database since. Busy (reachable, saturated) when callers
+     * are waiting for a connection and the traffic's last word was a success: a probe would only measure the queue
+     * (behind PgBouncer, its queue too), and a balancer whose check times out on a healthy, busy instance takes it
+     * out of rotation and moves its load onto the others. Otherwise, an idle pool or after a failure, a
+     * {@link #probe()}. Never throws.
      */
     public HealthProbe readiness(Duration freshness) {
         if (runner.answeredRecently(freshness.toNanos())) {
             return new HealthProbe(true, 0, null, false);
+        }
+        if (source.waiting() > 0 && runner.lastWordWasSuccess()) {
+            return new HealthProbe(false, 0, "saturated: callers are waiting for a connection", true);
         }
         return probe();
     }

@@ -72,6 +72,12 @@ class PoolIT {
         return holder;
     }
 
+    /** Waits until the pool's sessions are all there is: the start-up check's session may take a moment to end. */
+    private static void settle(String applicationName, int sessions) {
+        assertThat(Eventually.holds(SOON, () -> TestDatabase.serverConnections(applicationName) == sessions))
+                .as("%d sessions of %s", sessions, applicationName).isTrue();
+    }
+
     private static int terminateBackends(String applicationName) throws SQLException {
         try (var c = TestDatabase.connect(TestDatabase.server());
              var statement = c.prepareStatement(
@@ -187,6 +193,29 @@ class PoolIT {
         Process kill = new ProcessBuilder("kill", "-" + name, Integer.toString(pid)).inheritIO().start();
         assertThat(kill.waitFor()).as("kill -%s %d (the tests run as root or as the server's user)", name, pid)
                 .isZero();
+    }
+
+    @Test
+    void readinessAnswersAtOnceWhileCallersQueueAndProbesWhenIdle() throws Exception {
+        var db = start("ready", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1", "DB_ACQUIRE_TIMEOUT", "10");
+        Duration fresh = Duration.ofMillis(200);
+        assertThat(db.readiness(fresh).up()).as("idle: probed").isTrue();
+        var release = new CountDownLatch(1);
+        Future<Integer> holder = hold(db, release);
+        Future<Integer> waiter = threads.submit(() -> db.fetchVal("SELECT 1", Integer.class).orElseThrow());
+        assertThat(Eventually.holds(SOON, () -> db.stats().waiting() > 0)).as("a caller waits").isTrue();
+        sleep(300);   // the last success is older than the freshness now
+
+        long start = System.nanoTime();
+        HealthProbe saturated = db.readiness(fresh);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(saturated.busy()).as("saturated, not down: %s", saturated).isTrue();
+        assertThat(millis).as("answered without queueing for the connection").isLessThan(1_000);
+
+        release.countDown();
+        holder.get(10, TimeUnit.SECONDS);
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(db.readiness(fresh).up()).as("traffic answered a moment ago").isTrue();
     }
 
     @Test
@@ -449,6 +478,7 @@ class PoolIT {
         var db = start("killedread", "DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1");
         int before = pid(db);
 
+        settle("pool-it-killedread", 1);
         assertThat(terminateBackends("pool-it-killedread")).isEqualTo(1);
         long queriesBefore = db.stats().queries();
         int after = pid(db);
@@ -466,6 +496,7 @@ class PoolIT {
         assertThat(Eventually.holds(SOON, () -> db.stats().total() == 3)).isTrue();
         db.fetchVal("SELECT 1", Integer.class);
 
+        settle("pool-it-killedall", 3);
         assertThat(terminateBackends("pool-it-killedall")).isEqualTo(3);
 
         assertThat(db.fetchVal("SELECT 42", Integer.class)).contains(42);

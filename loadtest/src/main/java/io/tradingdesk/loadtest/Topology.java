@@ -70,10 +70,11 @@ final class Topology implements AutoCloseable {
      * @param logLevel        the instances' LOG_LEVEL
      * @param workDirectory   where the logs go
      * @param deployDirectory the repository's {@code deploy/}
+     * @param environment     more variables for every instance (they win over the ones derived above)
      */
     record Options(int instances, int replicas, int maxPoolSize, int minPoolSize, int bouncerPoolSize,
                    int maxConnections, Duration drain, String apiToken, int haproxyPort, String logLevel,
-                   Path workDirectory, Path deployDirectory) {
+                   Path workDirectory, Path deployDirectory, Map<String, String> environment) {
         Options {
             if (instances < 1 || instances > 9) {
                 throw new IllegalArgumentException("instances must be 1..9: " + instances);
@@ -88,47 +89,53 @@ final class Topology implements AutoCloseable {
             Objects.requireNonNull(drain, "drain");
             Objects.requireNonNull(workDirectory, "workDirectory");
             Objects.requireNonNull(deployDirectory, "deployDirectory");
+            environment = Map.copyOf(environment);
         }
 
-        /** The topology: 3 instances x pool 50 through PgBouncer's 10, drain 3 s, max_connections 100. */
+        /** The topology: 3 instances x pool 50 through PgBouncer's 10, drain 5 s, max_connections 100. */
         static Options defaults(Path workDirectory, Path deployDirectory) {
-            return new Options(3, 0, 50, 2, 10, 100, Duration.ofSeconds(3), null, 0, "INFO", workDirectory,
-                    deployDirectory);
+            return new Options(3, 0, 50, 2, 10, 100, Duration.ofSeconds(5), null, 0, "INFO", workDirectory,
+                    deployDirectory, Map.of());
         }
 
         Options withInstances(int n) {
             return new Options(n, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
-                    haproxyPort, logLevel, workDirectory, deployDirectory);
+                    haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withReplicas(int n) {
             return new Options(instances, n, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
-                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory);
+                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withBouncerPoolSize(int n) {
             return new Options(instances, replicas, maxPoolSize, minPoolSize, n, maxConnections, drain, apiToken,
-                    haproxyPort, logLevel, workDirectory, deployDirectory);
+                    haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withApiToken(String token) {
             return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
-                    token, haproxyPort, logLevel, workDirectory, deployDirectory);
+                    token, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withHaproxyPort(int port) {
             return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
-                    apiToken, port, logLevel, workDirectory, deployDirectory);
+                    apiToken, port, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withLogLevel(String level) {
             return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
-                    apiToken, haproxyPort, level, workDirectory, deployDirectory);
+                    apiToken, haproxyPort, level, workDirectory, deployDirectory, environment);
+        }
+
+        Options withEnvironment(Map<String, String> variables) {
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, variables);
         }
 
         Options withMaxPoolSize(int n) {
             return new Options(instances, replicas, n, Math.min(minPoolSize, n), bouncerPoolSize, maxConnections,
-                    drain, apiToken, haproxyPort, logLevel, workDirectory, deployDirectory);
+                    drain, apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
     }
 
@@ -431,6 +438,7 @@ final class Topology implements AutoCloseable {
         if (options.apiToken() != null) {
             env.put("API_TOKEN", options.apiToken());
         }
+        env.putAll(options.environment());
         return ServerProcess.start(env, List.of("-Xmx512m"), options.workDirectory().resolve("app" + (index + 1)
                 + ".log"), READY_TIMEOUT, port, true);
     }

@@ -16,21 +16,19 @@ import java.util.function.ToDoubleFunction;
  * HikariCP's meters under HikariCP's own names ({@code hikaricp.connections}, {@code .idle}, {@code .active},
  * {@code .pending}, {@code .min}, {@code .max}, {@code .usage}, {@code .creation}, {@code .timeout}; tag
  * {@code pool}), which the dashboards read, with one difference from HikariCP's Micrometer tracker: the time to
- * acquire a connection is recorded once, in the pool's {@code db.pool.acquire} histogram ({@link PoolMetrics}),
- * instead of in a second timer with its own sliding percentiles on every borrow. The usage and creation timers keep
+ * acquire a connection is recorded once, by the pool, in its {@code db.pool.acquire} histogram
+ * ({@link PoolMetrics}), instead of in a second timer with its own sliding percentiles on every borrow. The usage and creation timers keep
  * count, sum and max only. Thread-safe.
  */
 final class HikariMeters implements IMetricsTracker {
-    private final PoolMetrics metrics;
     private final MeterRegistry registry;
     private final Timer usage;
     private final Timer creation;
     private final Counter timeouts;
     private final List<Meter> meters = new ArrayList<>();
 
-    HikariMeters(MeterRegistry registry, String poolName, PoolStats stats, PoolMetrics metrics) {
+    HikariMeters(MeterRegistry registry, String poolName, PoolStats stats) {
         this.registry = registry;
-        this.metrics = metrics;
         gauge("hikaricp.connections", "Total connections", stats, PoolStats::getTotalConnections, poolName);
         gauge("hikaricp.connections.idle", "Idle connections", stats, PoolStats::getIdleConnections, poolName);
         gauge("hikaricp.connections.active", "Active connections", stats, PoolStats::getActiveConnections, poolName);
@@ -52,9 +50,10 @@ final class HikariMeters implements IMetricsTracker {
                 .strongReference(true).register(registry));
     }
 
+    /** Not kept: the pool records the whole wait (its fair gate and HikariCP) in {@code db.pool.acquire}. */
     @Override
     public void recordConnectionAcquiredNanos(long elapsedAcquiredNanos) {
-        metrics.acquired(elapsedAcquiredNanos);
+        // see PooledSource.borrow
     }
 
     @Override

@@ -8,6 +8,10 @@ import io.tradingdesk.db.PoolExhaustedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +33,17 @@ public final class PooledSource implements ConnectionSource {
     private final DbConfig config;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger lent = new AtomicInteger();
+    // One permit per connection, handed out first come, first served. HikariCP's own hand-off is not fair: under
+    // overload some callers were served again and again while others waited out DB_ACQUIRE_TIMEOUT (503s in the
+    // scale-out tests at a mean wait well under the timeout). Behind the gate, HikariCP always has a connection
+    // (or is opening one) for each permit holder.
+    private final Semaphore permits;
+    // HikariCP's proxy of each loan, to its tracked connection: once HikariCP has seen a fatal SQLSTATE it swaps the
+    // proxy's delegate for a closed stub, and unwrap() no longer reaches ours when the loan is given back.
+    private final Map<Connection, Loan> loans = new ConcurrentHashMap<>();
+
+    private record Loan(TrackedConnection tracked, boolean permit) {
+    }
 
     /**
      * @param failFast the database must answer now (the primary, which start-up has waited for); else the pool
@@ -40,11 +55,12 @@ public final class PooledSource implements ConnectionSource {
         this.config = config;
         this.physical = physical;
         this.metrics = metrics;
-        this.pool = new HikariPool(hikariConfig(config, physical, registry, metrics, failFast));
+        this.pool = new HikariPool(hikariConfig(config, physical, registry, failFast));
+        this.permits = new Semaphore(config.maxPoolSize(), true);
     }
 
     private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry,
-                                             PoolMetrics metrics, boolean failFast) {
+                                             boolean failFast) {
         var hikari = new HikariConfig();
         hikari.setPoolName(config.applicationName());
         hikari.setDataSource(physical);
@@ -59,7 +75,7 @@ public final class PooledSource implements ConnectionSource {
         hikari.setAutoCommit(true);
         // Database.start has already waited for the primary; if it vanished since, fail now rather than later.
         hikari.setInitializationFailTimeout(failFast ? 1 : -1);
-        hikari.setMetricsTrackerFactory((poolName, stats) -> new HikariMeters(registry, poolName, stats, metrics));
+        hikari.setMetricsTrackerFactory((poolName, stats) -> new HikariMeters(registry, poolName, stats));
         return hikari;
     }
 
@@ -73,7 +89,22 @@ public final class PooledSource implements ConnectionSource {
                         "connection refused at once: " + (queued - 1) + " callers already waiting (DB_MAX_WAITING="
                                 + config.maxWaiting() + ", " + state() + ")", null);
             }
-            return borrow(config.acquireTimeout().toMillis());
+            long start = System.nanoTime();
+            long timeoutNanos = config.acquireTimeout().toNanos();
+            if (!permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw timedOut(TimeUnit.NANOSECONDS.toMillis(timeoutNanos), null);
+            }
+            try {
+                long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos - (System.nanoTime() - start)));
+                return borrow(left, start, true);
+            } catch (RuntimeException | Error e) {
+                permits.release();
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PoolExhaustedException(PoolExhaustedException.Reason.ACQUIRE_TIMEOUT,
+                    "interrupted while waiting for a connection (" + state() + ")", e);
         } finally {
             waiting.decrementAndGet();
         }
@@ -81,10 +112,11 @@ public final class PooledSource implements ConnectionSource {
 
     @Override
     public Connection acquire(Duration timeout) {
-        return borrow(Math.max(250, timeout.toMillis()));
+        // Probes skip the queue (and the permits): they must answer while user traffic fills the pool.
+        return borrow(Math.max(250, timeout.toMillis()), System.nanoTime(), false);
     }
 
-    private Connection borrow(long timeoutMillis) {
+    private Connection borrow(long timeoutMillis, long startNanos, boolean permit) {
         SQLException down = physical.recentConnectFailure(DOWN_EVIDENCE_MAX_AGE_NANOS);
         if (down != null && pool.getTotalConnections() == 0) {
             // Nothing to lend and connecting failed a moment ago (the adder retries every 100 ms): the database is
@@ -94,32 +126,37 @@ public final class PooledSource implements ConnectionSource {
                     + SqlErrors.describe(down), down);
         }
         try {
-            // HikariCP times the borrow and hands the time to HikariMeters: one acquire timer, not two.
             Connection connection = pool.getConnection(timeoutMillis);
+            // The whole wait, at the gate and in HikariCP, is recorded once (HikariMeters leaves HikariCP's own out).
+            metrics.acquired(System.nanoTime() - startNanos);
             lent.incrementAndGet();
             TrackedConnection tracked = TrackedConnection.of(connection);
-            if (tracked != null) {
-                tracked.lent(Thread.currentThread());
-            }
+            tracked.lent(Thread.currentThread());
+            loans.put(connection, new Loan(tracked, permit));
             return connection;
         } catch (SQLException e) {
-            metrics.acquireTimedOut();
-            // HikariCP learns of a failed connect only once PhysicalConnections stops retrying it: ask it directly.
-            Throwable cause = e.getCause() instanceof SQLException last ? last : physical.lastConnectFailure();
-            if (cause != null && pool.getTotalConnections() == 0) {
-                // No connection at all and the last attempt to open one failed: the database is down.
-                throw SqlErrors.unavailable("database unreachable: no connection within " + timeoutMillis + " ms ("
-                        + state() + "), last connect error: " + SqlErrors.describe((SQLException) cause), cause);
-            }
-            throw new PoolExhaustedException(PoolExhaustedException.Reason.ACQUIRE_TIMEOUT,
-                    "no connection within " + timeoutMillis + " ms (" + state() + ")", e);
+            throw timedOut(timeoutMillis, e);
         }
+    }
+
+    /** No connection in time: the database is down (no connection at all, the last connect failed), or busy. */
+    private RuntimeException timedOut(long timeoutMillis, SQLException e) {
+        metrics.acquireTimedOut();
+        // HikariCP learns of a failed connect only once PhysicalConnections stops retrying it: ask it directly.
+        Throwable cause = e != null && e.getCause() instanceof SQLException last ? last : physical.lastConnectFailure();
+        if (cause != null && pool.getTotalConnections() == 0) {
+            return SqlErrors.unavailable("database unreachable: no connection within " + timeoutMillis + " ms ("
+                    + state() + "), last connect error: " + SqlErrors.describe((SQLException) cause), cause);
+        }
+        return new PoolExhaustedException(PoolExhaustedException.Reason.ACQUIRE_TIMEOUT,
+                "no connection within " + timeoutMillis + " ms (" + state() + ")", e);
     }
 
     @Override
     public void release(Connection connection) {
         lent.decrementAndGet();
-        TrackedConnection tracked = TrackedConnection.of(connection);
+        Loan loan = loans.remove(connection);
+        TrackedConnection tracked = loan == null ? null : loan.tracked();
         if (tracked != null) {
             if (tracked.returned()) {
                 Watchdog.leakReturned(tracked);
@@ -136,6 +173,10 @@ public final class PooledSource implements ConnectionSource {
             connection.close();
         } catch (SQLException e) {
             LOG.debug("closing a pooled connection failed: {}", SqlErrors.describe(e));
+        } finally {
+            if (loan != null && loan.permit()) {
+                permits.release();
+            }
         }
     }
 
@@ -162,7 +203,7 @@ public final class PooledSource implements ConnectionSource {
 
     @Override
     public int waiting() {
-        return Math.max(0, pool.getThreadsAwaitingConnection());
+        return permits.getQueueLength() + Math.max(0, pool.getThreadsAwaitingConnection());
     }
 
     /** Connections lent out by this source and not yet given back (HikariCP's active count lags a little). */

@@ -95,7 +95,12 @@ public final class StatementRunner {
         if (closed) {
             throw new DatabaseUnavailableException("the database pool is closed", null, null);
         }
-        return source.acquire();
+        try {
+            return source.acquire();
+        } catch (DatabaseUnavailableException e) {
+            outage();
+            throw e;
+        }
     }
 
     /** Counts a statement and logs it when it took longer than DB_SLOW_QUERY_THRESHOLD. */
@@ -114,7 +119,7 @@ public final class StatementRunner {
     public DbException failed(Connection connection, Throwable e) {
         DbException failure = SqlErrors.translate(e);
         if (failure instanceof DatabaseUnavailableException) {
-            lastOutage.set(System.nanoTime());
+            outage();
             markBroken(connection, SqlErrors.sqlCause(e));
         }
         return failure;
@@ -142,10 +147,19 @@ public final class StatementRunner {
 
     /** A statement succeeded within {@code freshNanos} and none met a dead database since. */
     public boolean answeredRecently(long freshNanos) {
+        return lastWordWasSuccess() && System.nanoTime() - lastSuccess.get() < freshNanos;
+    }
+
+    /** A statement has succeeded, and none met a dead database after it. */
+    public boolean lastWordWasSuccess() {
         long success = lastSuccess.get();
-        long now = System.nanoTime();
-        return success != Long.MIN_VALUE && now - success < freshNanos
-                && (lastOutage.get() == Long.MIN_VALUE || success - lastOutage.get() > 0);
+        long outage = lastOutage.get();
+        return success != Long.MIN_VALUE && (outage == Long.MIN_VALUE || success - outage > 0);
+    }
+
+    /** Records that the database was found unreachable (a dead connection, a refused connect). */
+    public void outage() {
+        lastOutage.set(System.nanoTime());
     }
 
     /** Records a success seen elsewhere (a transaction, a probe). */
