@@ -147,7 +147,7 @@ final class Topology implements AutoCloseable {
      * Where the instances' pools and migrations go: the variables every instance gets for its database, and the
      * superuser's password (never printed; null with the formation's trust authentication).
      */
-    private record Backend(Map<String, String> environment, String password) {
+    record Backend(Map<String, String> environment, String password) {
         @Override
         public String toString() {
             return "Backend[" + environment.keySet() + "]";
@@ -157,60 +157,22 @@ final class Topology implements AutoCloseable {
     private final Options options;
     private final Backend backend;
     private final EmbeddedPostgres postgres; // null with replicas
-    private final AutoFailover formation; // null without replicas
+    private final ReplicatedPostgres replicated; // null without replicas
     private final List<EmbeddedPgBouncer> bouncers; // one per PostgreSQL node; empty when direct
     private final List<ServerProcess> instances;
     private final List<Integer> instancePorts;
     private final HaproxyProcess haproxy;
-    /** Polls the formation for a new primary, see {@link #watchPromotions()}; null without replicas or PgBouncer. */
-    private final Thread promotionWatcher;
-    private volatile boolean closing;
 
-    private Topology(Options options, Backend backend, EmbeddedPostgres postgres, AutoFailover formation,
+    private Topology(Options options, Backend backend, EmbeddedPostgres postgres, ReplicatedPostgres replicated,
                      List<EmbeddedPgBouncer> bouncers, List<ServerProcess> instances, HaproxyProcess haproxy) {
         this.options = options;
         this.backend = backend;
         this.postgres = postgres;
-        this.formation = formation;
+        this.replicated = replicated;
         this.bouncers = List.copyOf(bouncers);
         this.instances = new CopyOnWriteArrayList<>(instances);
         this.instancePorts = instances.stream().map(ServerProcess::port).toList();
         this.haproxy = haproxy;
-        this.promotionWatcher = formation == null || bouncers.isEmpty() ? null
-                : Thread.ofVirtual().name("topology-promotion-watcher").start(this::watchPromotions);
-    }
-
-    /**
-     * After a failover, has every PgBouncer drop its sessions and start afresh ({@code KILL}, then {@code RESUME}).
-     * PgBouncer 1.18 hands every new client the parameters its pool's first server session reported,
-     * {@code in_hot_standby=on} included for the node that was a replica then, and pgjdbc, believing it, would never
-     * take the promoted node for the primary through that PgBouncer. {@code RECONNECT} resets those parameters too,
-     * but under traffic its busy sessions hold the pool's slots while new clients wait for a fresh login (pgjdbc's
-     * login timed out for 10 s here); {@code KILL} frees them at once, at the price of the read sessions through it,
-     * which the pools replace. A production setup does the same from the failover manager's notifications
-     * (pg_auto_failover's monitor NOTIFYs on channel {@code state}). Polls twice a second.
-     */
-    private void watchPromotions() {
-        String primary = formation.primary().map(AutoFailover.Node::name).orElse(null);
-        while (!closing) {
-            try {
-                Thread.sleep(500);
-                String now = formation.primary().map(AutoFailover.Node::name).orElse(null);
-                if (now != null && !now.equals(primary)) {
-                    System.err.println("topology: " + now + " is the primary now; every PgBouncer starts afresh");
-                    for (EmbeddedPgBouncer bouncer : bouncers) {
-                        bouncer.admin("KILL " + DATABASE);
-                        bouncer.admin("RESUME " + DATABASE);
-                    }
-                    primary = now;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                // The monitor or a PgBouncer does not answer right now (a node is down): try again next beat.
-            }
-        }
     }
 
     /**
@@ -227,7 +189,7 @@ final class Topology implements AutoCloseable {
         var started = new ArrayList<AutoCloseable>();
         try {
             EmbeddedPostgres postgres = null;
-            AutoFailover formation = null;
+            ReplicatedPostgres replicated = null;
             var bouncers = new ArrayList<EmbeddedPgBouncer>();
             Backend backend;
             if (options.replicas() == 0) {
@@ -245,25 +207,14 @@ final class Topology implements AutoCloseable {
                 }
                 backend = single(postgres, bouncers, password);
             } else {
-                progress.say("PostgreSQL: pg_auto_failover formation, a primary and " + options.replicas()
-                        + " replica(s), synchronous replication, monitor " + AutoFailover.FAST_FAILOVER);
-                formation = formation(options);
-                started.add(formation);
-                if (options.bouncerPoolSize() > 0) {
-                    progress.say("PgBouncer: one per node, transaction mode, default_pool_size="
-                            + options.bouncerPoolSize() + " (deploy/pgbouncer/pgbouncer.ini)");
-                    for (AutoFailover.Node node : formation.nodes()) {
-                        EmbeddedPgBouncer bouncer = pgbouncer(options, EmbeddedPgBouncer.builder("127.0.0.1",
-                                node.port()).serverLogin("postgres"));
-                        bouncers.add(bouncer);
-                        started.add(bouncer);
-                    }
-                }
-                backend = replicated(formation, bouncers);
+                replicated = ReplicatedPostgres.start(options, progress);
+                started.add(replicated);
+                bouncers.addAll(replicated.bouncers());
+                backend = replicated.backend();
             }
             progress.say("instances: " + options.instances() + " x pool " + options.maxPoolSize()
                     + (bouncers.isEmpty() ? ", directly to PostgreSQL" : ", through PgBouncer")
-                    + (formation == null ? "" : "; reads to the replicas, writes to the primary"));
+                    + (replicated == null ? "" : "; reads to the replicas, writes to the primary"));
             List<ServerProcess> instances = startInstances(options, backend, started);
             progress.say("HAProxy: health checks on /health/ready (deploy/haproxy/haproxy.cfg)");
             HaproxyProcess haproxy = HaproxyProcess.start(options.deployDirectory().resolve("haproxy/haproxy.cfg"),
@@ -273,7 +224,7 @@ final class Topology implements AutoCloseable {
             if (!haproxy.awaitAll("UP", Duration.ofSeconds(30))) {
                 throw new IllegalStateException("HAProxy does not see every instance UP: " + haproxy.serverStates());
             }
-            return new Topology(options, backend, postgres, formation, bouncers, instances, haproxy);
+            return new Topology(options, backend, postgres, replicated, bouncers, instances, haproxy);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable part : started.reversed()) {
                 closeQuietly(part);
@@ -291,21 +242,6 @@ final class Topology implements AutoCloseable {
                 .serverSetting("full_page_writes", "off");
         BenchCluster.systemBinaries().ifPresent(builder::binariesDirectory);
         return builder.start();
-    }
-
-    /** A primary and {@code options.replicas()} replicas under a pg_auto_failover monitor, with the database. */
-    private static AutoFailover formation(Options options) {
-        AutoFailover formation = AutoFailover.builder().nodes(1 + options.replicas()).fastFailover()
-                // As the single cluster: durability against a crashed machine is not what a local topology tests.
-                .nodeSetting("fsync", "off").start();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + formation.hosts() + "/postgres"
-                + "?targetServerType=primary", superuser(null)); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + DATABASE);
-        } catch (SQLException | RuntimeException e) {
-            formation.close();
-            throw new IllegalStateException("cannot create " + DATABASE + " on the formation: " + e.getMessage(), e);
-        }
-        return formation;
     }
 
     /** One cluster: the instances' pools go through its PgBouncer (if any), migrations straight to it. */
@@ -327,26 +263,8 @@ final class Topology implements AutoCloseable {
         return new Backend(Map.copyOf(env), password);
     }
 
-    /**
-     * The formation: writes to whichever node is primary (every PgBouncer listed, target_session_attrs=read-write),
-     * reads to the replicas (the same list in DATABASE_READ_URL; the monitor of read routing tells them apart), and
-     * migrations straight to the primary node.
-     */
-    private static Backend replicated(AutoFailover formation, List<EmbeddedPgBouncer> bouncers) {
-        String nodes = formation.hosts();
-        String pools = bouncers.isEmpty() ? nodes
-                : String.join(",", bouncers.stream().map(b -> "127.0.0.1:" + b.port()).toList());
-        var env = new HashMap<String, String>();
-        env.put("DATABASE_URL", "postgresql://postgres@" + pools + "/" + DATABASE + "?target_session_attrs=read-write");
-        env.put("DATABASE_READ_URL", "postgresql://postgres@" + pools + "/" + DATABASE);
-        env.put("DB_PGBOUNCER", Boolean.toString(!bouncers.isEmpty()));
-        if (!bouncers.isEmpty()) {
-            env.put("FLYWAY_URL", "postgresql://postgres@" + nodes + "/" + DATABASE + "?target_session_attrs=read-write");
-        }
-        return new Backend(Map.copyOf(env), null);
-    }
-
-    private static EmbeddedPgBouncer pgbouncer(Options options, EmbeddedPgBouncer.Builder builder) {
+    /** A PgBouncer with the settings of deploy/pgbouncer/pgbouncer.ini and the pool sizes of {@code options}. */
+    static EmbeddedPgBouncer pgbouncer(Options options, EmbeddedPgBouncer.Builder builder) {
         deployedPgBouncerSettings(options.deployDirectory().resolve("pgbouncer/pgbouncer.ini"))
                 .forEach(builder::setting);
         int pool = options.bouncerPoolSize();
@@ -464,7 +382,7 @@ final class Topology implements AutoCloseable {
 
     /** The pg_auto_failover formation; null without replicas. */
     AutoFailover formation() {
-        return formation;
+        return replicated == null ? null : replicated.formation();
     }
 
     Options options() {
@@ -516,11 +434,10 @@ final class Topology implements AutoCloseable {
     }
 
     private String url(String database) {
-        return formation == null ? postgres.jdbcUrl(database)
-                : "jdbc:postgresql://" + formation.hosts() + "/" + database + "?targetServerType=primary";
+        return replicated == null ? postgres.jdbcUrl(database) : replicated.primaryUrl(database);
     }
 
-    private static Properties superuser(String password) {
+    static Properties superuser(String password) {
         var props = new Properties();
         props.setProperty("user", "postgres");
         if (password != null) {
@@ -545,7 +462,7 @@ final class Topology implements AutoCloseable {
     /** Every part, its port, pid and health, in start order. */
     List<Part> status() {
         var parts = new ArrayList<Part>();
-        if (formation == null) {
+        if (replicated == null) {
             String pg;
             try (Connection c = observer()) {
                 pg = "up, " + serviceSessions(c) + " sessions on " + DATABASE + " (max_connections "
@@ -555,20 +472,7 @@ final class Topology implements AutoCloseable {
             }
             parts.add(new Part("postgresql", postgres.port(), BenchCluster.postmasterPid(postgres), pg));
         } else {
-            parts.add(new Part("monitor", formation.monitorPort(), formation.monitorPid(),
-                    "pg_auto_failover monitor (database pg_auto_failover)"));
-            List<AutoFailover.State> states;
-            try {
-                states = formation.states();
-            } catch (IllegalStateException e) {
-                states = List.of();
-            }
-            for (AutoFailover.Node node : formation.nodes()) {
-                String role = states.stream().filter(st -> st.name().equals(node.name()))
-                        .map(st -> st.reported() + (st.reported().equals(st.goal()) ? "" : " -> " + st.goal()))
-                        .findFirst().orElse("unknown to the monitor");
-                parts.add(new Part(node.name(), node.port(), formation.pid(node), role));
-            }
+            parts.addAll(replicated.parts());
         }
         for (int i = 0; i < bouncers.size(); i++) {
             EmbeddedPgBouncer b = bouncers.get(i);
@@ -605,26 +509,23 @@ final class Topology implements AutoCloseable {
      */
     @Override
     public void close() {
-        closing = true;
-        if (promotionWatcher != null) {
-            promotionWatcher.interrupt();
-        }
         closeQuietly(haproxy);
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (ServerProcess p : instances) {
                 executor.submit(() -> closeQuietly(p));
             }
         }
-        bouncers.reversed().forEach(Topology::closeQuietly);
-        if (formation != null) {
-            closeQuietly(formation);
+        if (replicated != null) {
+            closeQuietly(replicated);
+        } else {
+            bouncers.reversed().forEach(Topology::closeQuietly);
         }
         if (postgres != null) {
             closeQuietly(postgres);
         }
     }
 
-    private static void closeQuietly(AutoCloseable part) {
+    static void closeQuietly(AutoCloseable part) {
         try {
             part.close();
         } catch (Exception e) {
