@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tradingdesk.api.http.BearerAuth;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.ErrorMapper;
 import io.tradingdesk.api.http.JettyErrorHandler;
 import io.tradingdesk.api.http.Json;
@@ -110,11 +111,12 @@ public final class HttpApi {
         var draining = new AtomicBoolean();
         var routes = new ArrayList<RouteSpec>();
         routes.addAll(new HealthRoutes(database, registry, migrated, draining::get, config.version(), json).routes());
-        routes.addAll(new InstrumentRoutes(new InstrumentStore(database), json).routes());
-        routes.addAll(new MarketRoutes(new MarketStore(database), json).routes());
-        routes.addAll(new ResearchRoutes(new ResearchStore(database), json).routes());
-        routes.addAll(new PitchRoutes(new PitchStore(database), json).routes());
-        routes.addAll(new TradeRoutes(new TradeStore(database), json).routes());
+        var consistency = new Consistency(database);
+        routes.addAll(new InstrumentRoutes(new InstrumentStore(database), json, consistency).routes());
+        routes.addAll(new MarketRoutes(new MarketStore(database), json, consistency).routes());
+        routes.addAll(new ResearchRoutes(new ResearchStore(database), json, consistency).routes());
+        routes.addAll(new PitchRoutes(new PitchStore(database), json, consistency).routes());
+        routes.addAll(new TradeRoutes(new TradeStore(database), json, consistency).routes());
         routes.addAll(new DocsRoutes().routes());
         byte[][] openApi = new byte[1][];
         routes.add(RouteSpec.get("/openapi.json", "This document (OpenAPI 3.0)").publicAccess()

@@ -1,6 +1,7 @@
 package io.tradingdesk.app;
 
 import io.tradingdesk.api.ApiConfig;
+import io.tradingdesk.db.ConfigException;
 import io.tradingdesk.db.DatabaseUrl;
 import io.tradingdesk.db.DbConfig;
 import java.util.HashMap;
@@ -26,6 +27,12 @@ record Configuration(AppConfig app, ApiConfig api, DbConfig db) {
         ApiConfig api = ApiConfig.from(env);
         Map<String, String> dbEnv = env;
         if (app.embeddedDatabase()) {
+            String readUrl = env.get("DATABASE_READ_URL");
+            if (readUrl != null && !readUrl.isBlank()) {
+                // Replicas of a server this process has not started yet cannot exist.
+                throw new ConfigException("DATABASE_READ_URL: set while DATABASE_URL is not; replicas need a primary"
+                        + " of their own (set DATABASE_URL too, or unset DATABASE_READ_URL)");
+            }
             dbEnv = new HashMap<>(env);
             dbEnv.put("DATABASE_URL", PLACEHOLDER);
         }
@@ -40,7 +47,7 @@ record Configuration(AppConfig app, ApiConfig api, DbConfig db) {
                 d.maxInactiveConnectionLifetime(), d.acquireTimeout(), d.maxWaiting(), d.maxLifetime(),
                 d.leakDetectionThreshold(), d.connectTimeout(), d.startTimeout(), d.shutdownGrace(),
                 d.healthTimeout(), d.slowQueryThreshold(), d.transactionRetries(), d.pgbouncer(),
-                d.applicationName()));
+                d.applicationName(), d.readPool()));
     }
 
     @Override

@@ -149,7 +149,7 @@ public final class AppProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String log() {
+    public String log() {
         return read(stdout);
     }
 

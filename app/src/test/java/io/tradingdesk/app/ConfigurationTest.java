@@ -36,11 +36,34 @@ class ConfigurationTest {
     void theConfigurationLineMasksEverySecret() {
         var config = Configuration.from(Map.of(
                 "DATABASE_URL", "postgresql://app:pool-secret@db.example/desk",
+                "DATABASE_READ_URL", "postgresql://reader:read-secret@replica.example/desk",
                 "API_TOKEN", "token-secret-0123456789",
                 "FLYWAY_USER", "owner",
                 "FLYWAY_PASSWORD", "owner-secret"));
 
-        assertThat(config.toString()).doesNotContain("pool-secret", "token-secret-0123456789", "owner-secret")
-                .contains("app@db.example:5432/desk");
+        assertThat(config.toString())
+                .doesNotContain("pool-secret", "read-secret", "token-secret-0123456789", "owner-secret")
+                .contains("app@db.example:5432/desk", "reader@replica.example:5432/desk");
+    }
+
+    @Test
+    void replicasWithoutAPrimaryOfTheirOwnAreRefused() {
+        assertThatThrownBy(() -> Configuration.from(Map.of("DATABASE_READ_URL", "postgresql://replica.example/desk")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("DATABASE_READ_URL: set while DATABASE_URL is not");
+    }
+
+    @Test
+    void migrationsTargetThePrimaryEvenWhenReadsGoToReplicas() {
+        var config = Configuration.from(Map.of(
+                "DATABASE_URL", "postgresql://app:pw@db1.example:5433,db2.example:5433/desk"
+                        + "?target_session_attrs=read-write",
+                "DATABASE_READ_URL", "postgresql://replica.example:5434/desk"));
+
+        DatabaseUrl target = config.app().migrationTarget(config.db().url());
+
+        assertThat(target.jdbcUrl()).isEqualTo("jdbc:postgresql://db1.example:5433,db2.example:5433/desk");
+        assertThat(Server.jdbcUrlWithProperties(target)).contains("targetServerType=primary")
+                .doesNotContain("replica.example");
     }
 }

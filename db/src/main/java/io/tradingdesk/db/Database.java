@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * The service's one door to PostgreSQL: a connection pool (or, in direct mode, a connection per query), the query
  * helpers of {@link Queries}, transactions with bounded retry, a health probe and pool statistics.
  *
+ * <p>Its helpers and transactions run on the primary ({@code DATABASE_URL}). With {@code DATABASE_READ_URL}, plain
+ * reads that may be served by a streaming replica go through {@link #reads(WalPosition)} instead, and every write
+ * that a client may want to read back hands out {@link #commitPosition()}.
+ *
  * <p>Create one per process with {@link #start}, share it between all threads, {@link #close} it on shutdown.
  * Thread-safe. Every helper call borrows a connection for that call only, so no caller can leak one.
  */
@@ -48,10 +52,14 @@ public final class Database implements Queries, AutoCloseable {
     private final StatementRunner runner;
     private final Watchdog watchdog;
     private final long commandTimeoutNanos;
+    /** The read pools and their monitor; {@code null} without DATABASE_READ_URL (and in a read pool itself). */
+    private final ReadRouter router;
+    /** {@link #reads(WalPosition)} without a token: one instance, as it holds no per-request state. */
+    private final Reads boundedStaleness;
     private volatile boolean closed;
 
     private Database(DbConfig config, PoolMetrics metrics, ConnectionSource source, Jdbi jdbi, StatementRunner runner,
-                     Watchdog watchdog) {
+                     Watchdog watchdog, ReadRouter router) {
         this.config = config;
         this.metrics = metrics;
         this.source = source;
@@ -59,11 +67,15 @@ public final class Database implements Queries, AutoCloseable {
         this.runner = runner;
         this.watchdog = watchdog;
         this.commandTimeoutNanos = config.commandTimeout().toNanos();
+        this.router = router;
+        this.boundedStaleness = router == null ? this : new RoutedReads(this, router, null);
     }
 
     /**
      * Waits for the database (retrying with back-off up to {@code DB_START_TIMEOUT}), then opens the pool and
      * registers its meters ({@code db.pool.*} and HikariCP's {@code hikaricp.connections.*}) in {@code registry}.
+     * With {@code DATABASE_READ_URL} it also opens a read pool per replica (without waiting for them: a replica that
+     * is down only means its reads go to the primary) and starts monitoring their lag.
      *
      * @throws DatabaseUnavailableException when the database did not answer in time, or refused our credentials
      */
@@ -72,10 +84,31 @@ public final class Database implements Queries, AutoCloseable {
         var metrics = new PoolMetrics(registry, config.applicationName());
         var physical = new PhysicalConnections(config, metrics);
         awaitDatabase(config, physical);
+        ReadRouter router = null;
+        try {
+            router = config.readPool() == null ? null : ReadRouter.open(config, registry);
+            return open(config, registry, metrics, physical, router, true, started);
+        } catch (RuntimeException | Error e) {
+            if (router != null) {
+                router.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The read pool of one replica: opened without waiting for it, and with no read routing of its own. */
+    static Database openReplica(DbConfig config, MeterRegistry registry) {
+        var metrics = new PoolMetrics(registry, config.applicationName());
+        return open(config, registry, metrics, new PhysicalConnections(config, metrics), null, false,
+                System.nanoTime());
+    }
+
+    private static Database open(DbConfig config, MeterRegistry registry, PoolMetrics metrics,
+                                 PhysicalConnections physical, ReadRouter router, boolean failFast, long started) {
         ConnectionSource source;
         try {
             source = config.poolMode() == PoolMode.POOLED
-                    ? new PooledSource(config, physical, metrics, registry)
+                    ? new PooledSource(config, physical, metrics, registry, failFast)
                     : new DirectSource(physical, metrics);
         } catch (RuntimeException e) {
             throw SqlErrors.translate(e);
@@ -94,7 +127,7 @@ public final class Database implements Queries, AutoCloseable {
                 config.commandTimeout().compareTo(config.healthTimeout()) < 0 ? config.commandTimeout()
                         : config.healthTimeout(), config.leakDetectionThreshold());
         var database = new Database(config, metrics, source, JdbiSetup.create(source, config.commandTimeout(), json),
-                runner, watchdog);
+                runner, watchdog, router);
         LOG.info("pool started: mode={}, size={}..{}, acquireTimeout={} ms, maxWaiting={}, at {} in {} ms",
                 config.poolMode().name().toLowerCase(), config.minPoolSize(), config.maxPoolSize(),
                 config.acquireTimeout().toMillis(), config.maxWaiting(), config.url().describe(),
@@ -126,6 +159,73 @@ public final class Database implements Queries, AutoCloseable {
 
     public DbConfig config() {
         return config;
+    }
+
+    /**
+     * Where a plain read goes: with {@code DATABASE_READ_URL}, to a replica that answers, lags by at most
+     * {@code DB_READ_MAX_LAG} and, when {@code atLeast} is given, has replayed at least that far; else (and without
+     * {@code DATABASE_READ_URL}: this database itself, at no cost) to the primary. Use it only for reads that may be
+     * a little stale; whatever must see the caller's own writes of this request reads from the primary (this
+     * object's helpers, or a transaction).
+     *
+     * @param atLeast a client's consistency token ({@link #commitPosition()} of its write), or {@code null}
+     */
+    public Reads reads(WalPosition atLeast) {
+        if (router == null) {
+            return this;
+        }
+        return atLeast == null ? boundedStaleness : new RoutedReads(this, router, atLeast);
+    }
+
+    /** Whether plain reads may go to replicas ({@code DATABASE_READ_URL} is set). */
+    public boolean routesReads() {
+        return router != null;
+    }
+
+    /**
+     * The primary's WAL insert position now: asked right after a commit, a consistency token that covers that
+     * commit (and every one before it), which {@link #reads(WalPosition)} honours. Borrows a connection the way the
+     * health probe does (within {@code DB_HEALTH_TIMEOUT}, past the waiting bound); never throws: when the position
+     * cannot be had it answers {@link WalPosition#UNKNOWN}, which sends the token's reads to the primary.
+     */
+    public WalPosition commitPosition() {
+        try {
+            Connection connection = source.acquire(config.healthTimeout());
+            TrackedConnection tracked = TrackedConnection.of(connection);
+            try (Statement statement = connection.createStatement()) {
+                if (tracked != null) {
+                    tracked.statementStarted(statement, config.healthTimeout().toNanos());
+                }
+                try (ResultSet rs = statement.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                    rs.next();
+                    return WalPosition.parse(rs.getString(1));
+                }
+            } catch (SQLException | RuntimeException e) {
+                throw runner.failed(connection, e);
+            } finally {
+                if (tracked != null) {
+                    tracked.statementFinished();
+                }
+                source.release(connection);
+            }
+        } catch (DbException e) {
+            LOG.debug("no WAL position for a consistency token ({}); handing out one the primary serves",
+                    e.getMessage());
+            return WalPosition.UNKNOWN;
+        }
+    }
+
+    /**
+     * Whether a replica of {@code DATABASE_READ_URL} answers its probe now (false without read routing): reads can
+     * be served even while the primary does not answer. From memory; no round trip.
+     */
+    public boolean replicaAnswers() {
+        return router != null && router.anyUsable();
+    }
+
+    /** Read routing's counts and every replica's state, or empty without {@code DATABASE_READ_URL}. Cheap. */
+    public Optional<ReadRoutingStats> readRouting() {
+        return router == null ? Optional.empty() : Optional.of(router.stats());
     }
 
     @Override
@@ -303,6 +403,9 @@ public final class Database implements Queries, AutoCloseable {
             return;
         }
         closed = true;
+        if (router != null) {
+            router.close();
+        }
         runner.close();
         source.close(config.shutdownGrace());
         watchdog.close();

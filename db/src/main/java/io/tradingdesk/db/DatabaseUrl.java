@@ -73,6 +73,18 @@ public record DatabaseUrl(String jdbcUrl, String user, String password, String d
                 + "' (expected postgresql://, postgres:// or jdbc:postgresql://)");
     }
 
+    /**
+     * {@link #parse(String)} for a URL read from another variable than {@code DATABASE_URL} (such as
+     * {@code DATABASE_READ_URL}): errors name {@code variable}.
+     */
+    public static DatabaseUrl parse(String raw, String variable) {
+        try {
+            return parse(raw);
+        } catch (ConfigException e) {
+            throw new ConfigException(variable + e.getMessage().substring(VARIABLE.length()));
+        }
+    }
+
     /** Replaces any password in a URL (userinfo or {@code password=} parameter) with {@code ***}. */
     public static String mask(String url) {
         if (url == null) {
@@ -86,6 +98,33 @@ public record DatabaseUrl(String jdbcUrl, String user, String password, String d
     public String describe() {
         String where = socketDirectory != null ? socketDirectory : jdbcUrl.substring(jdbcUrl.indexOf("//") + 2);
         return (user == null ? "" : user + "@") + where + (socketDirectory != null ? "/" + database : "");
+    }
+
+    /** The {@code host:port} targets of this URL in the order given (one for a unix socket directory). */
+    public List<String> hosts() {
+        int start = jdbcUrl.indexOf("//") + 2;
+        return List.of(jdbcUrl.substring(start, jdbcUrl.indexOf('/', start)).split(","));
+    }
+
+    /**
+     * The same database on one of {@link #hosts()} only, without the multi-host properties (target server type,
+     * load balancing), which mean nothing for a single host.
+     */
+    public DatabaseUrl withHost(String host) {
+        if (!hosts().contains(host)) {
+            throw new IllegalArgumentException(host + " is not a host of this URL");
+        }
+        var props = new LinkedHashMap<>(properties);
+        props.remove("targetServerType");
+        props.remove("loadBalanceHosts");
+        props.remove("hostRecheckSeconds");
+        return new DatabaseUrl("jdbc:postgresql://" + host + "/" + database, user, password, database, socketDirectory,
+                props);
+    }
+
+    /** The same target logging in as {@code user} with {@code password} (either may be {@code null}). */
+    public DatabaseUrl withCredentials(String user, String password) {
+        return new DatabaseUrl(jdbcUrl, user, password, database, socketDirectory, properties);
     }
 
     /** The same target with the database name replaced, for tests and tools that create databases. */

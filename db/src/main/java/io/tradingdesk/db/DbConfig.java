@@ -14,6 +14,9 @@ import java.util.Map;
  *
  * <p>The PgBouncer switch ({@code DB_PGBOUNCER=true}) is the one place that makes the pool safe behind a
  * transaction-mode pooler: no named server-side prepared statements. Nothing here ever sets session state.
+ *
+ * <p>{@link #readPool()} is {@code null} unless {@code DATABASE_READ_URL} is set: then plain reads may go to the
+ * streaming replicas it names ({@link ReadPoolConfig}).
  */
 public record DbConfig(
         DatabaseUrl url,
@@ -34,7 +37,8 @@ public record DbConfig(
         Duration slowQueryThreshold,
         int transactionRetries,
         boolean pgbouncer,
-        String applicationName) {
+        String applicationName,
+        ReadPoolConfig readPool) {
 
     // Defaults: the report's where it has one, production-minded otherwise.
     public static final int DEFAULT_MIN_POOL_SIZE = 10;
@@ -95,6 +99,10 @@ public record DbConfig(
             throw new ConfigException("DB_APPLICATION_NAME: '" + applicationName
                     + "' must be 1..63 characters (PostgreSQL truncates longer names)");
         }
+        if (readPool != null && poolMode != PoolMode.POOLED) {
+            throw new ConfigException("DATABASE_READ_URL: read routing needs DB_POOL_MODE=pooled (direct mode is the"
+                    + " benchmark's unpooled baseline)");
+        }
     }
 
     /**
@@ -129,7 +137,8 @@ public record DbConfig(
                 seconds(env, "DB_SLOW_QUERY_THRESHOLD", DEFAULT_SLOW_QUERY_THRESHOLD, "0 (off) or up to 86400"),
                 integer(env, "DB_TX_RETRIES", DEFAULT_TRANSACTION_RETRIES, "0..100"),
                 bool(env, "DB_PGBOUNCER", false),
-                appName);
+                appName,
+                ReadPoolConfig.from(env, url));
     }
 
     /** A copy with another pool size, for tests and tools; everything else unchanged and revalidated. */
@@ -137,7 +146,25 @@ public record DbConfig(
         return new DbConfig(url, poolMode, min, max, commandTimeout, maxQueries, maxInactiveConnectionLifetime,
                 acquireTimeout, Math.max(maxWaiting, 0), maxLifetime, leakDetectionThreshold, connectTimeout,
                 startTimeout, shutdownGrace, healthTimeout, slowQueryThreshold, transactionRetries, pgbouncer,
-                applicationName);
+                applicationName, readPool);
+    }
+
+    /**
+     * The configuration of the read pool of one host of {@code DATABASE_READ_URL}: that host alone, the read
+     * sizes and waiting bound, every other setting as the primary pool has it, and {@code poolName} as its
+     * application name (so the replica's pg_stat_activity and the meters' {@code pool} tag tell it apart).
+     *
+     * @throws IllegalStateException when no read pool is configured
+     */
+    public DbConfig readPoolFor(String host, String poolName) {
+        if (readPool == null) {
+            throw new IllegalStateException("DATABASE_READ_URL is not set");
+        }
+        return new DbConfig(readPool.url().withHost(host).withApplicationName(poolName), PoolMode.POOLED,
+                readPool.minPoolSize(), readPool.maxPoolSize(), commandTimeout, maxQueries,
+                maxInactiveConnectionLifetime, acquireTimeout, readPool.maxWaiting(), maxLifetime,
+                leakDetectionThreshold, connectTimeout, startTimeout, shutdownGrace, healthTimeout, slowQueryThreshold,
+                transactionRetries, pgbouncer, poolName, null);
     }
 
     @Override
@@ -154,7 +181,8 @@ public record DbConfig(
                 + ", leakDetectionThreshold=" + leakDetectionThreshold
                 + ", connectTimeout=" + connectTimeout
                 + ", pgbouncer=" + pgbouncer
-                + ", applicationName=" + applicationName + "]";
+                + ", applicationName=" + applicationName
+                + (readPool == null ? "" : ", readPool=" + readPool) + "]";
     }
 
     private static PoolMode poolMode(String raw) {
@@ -168,7 +196,7 @@ public record DbConfig(
         };
     }
 
-    private static int integer(Map<String, String> env, String name, int fallback, String range) {
+    static int integer(Map<String, String> env, String name, int fallback, String range) {
         long value = longValue(env, name, fallback, range);
         if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
             throw new ConfigException(name + ": '" + env.get(name) + "' is out of range (accepted: " + range + ")");
@@ -188,7 +216,7 @@ public record DbConfig(
         }
     }
 
-    private static Duration seconds(Map<String, String> env, String name, Duration fallback, String range) {
+    static Duration seconds(Map<String, String> env, String name, Duration fallback, String range) {
         String raw = env.get(name);
         if (raw == null || raw.isBlank()) {
             return fallback;
@@ -219,13 +247,13 @@ public record DbConfig(
         };
     }
 
-    private static void requireRange(String name, long value, long min, long max) {
+    static void requireRange(String name, long value, long min, long max) {
         if (value < min || value > max) {
             throw new ConfigException(name + ": " + value + " is out of range (accepted: " + min + ".." + max + ")");
         }
     }
 
-    private static void requireRange(String name, Duration value, Duration min, Duration max, boolean zeroAllowed) {
+    static void requireRange(String name, Duration value, Duration min, Duration max, boolean zeroAllowed) {
         if (value == null) {
             throw new ConfigException(name + ": not set");
         }

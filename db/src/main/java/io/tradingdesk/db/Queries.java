@@ -18,23 +18,10 @@ import java.util.Optional;
  * read from the first column ({@code String}, {@code Long}, {@code Instant}, {@code JsonNode}, ...).
  *
  * <p>On a {@link Database} each call borrows a connection and returns it before the call returns; inside a
- * {@link Transaction} all calls share the transaction's connection. Implementations are thread-safe on a Database,
- * confined to one thread inside a Transaction.
+ * {@link Transaction} all calls share the transaction's connection. The read helpers are declared by {@link Reads}.
+ * Implementations are thread-safe on a Database, confined to one thread inside a Transaction.
  */
-public interface Queries {
-
-    /** The first row, or empty when there is none. Reads are retried once on a fresh connection if theirs broke. */
-    <T> Optional<T> fetchOne(String sql, Class<T> type, Object... args);
-
-    <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args);
-
-    /** Every row, in the order the statement returns them. */
-    <T> List<T> fetchAll(String sql, Class<T> type, Object... args);
-
-    <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args);
-
-    /** The first column of the first row; empty when there is no row or the value is NULL. */
-    <T> Optional<T> fetchVal(String sql, Class<T> type, Object... args);
+public interface Queries extends Reads {
 
     /** Runs one statement; returns the number of rows it changed. Never retried. */
     int execute(String sql, Object... args);

@@ -118,6 +118,28 @@ class DatabaseUrlTest {
     }
 
     @Test
+    void eachHostOfAListCanBeReachedAloneWithoutTheMultiHostProperties() {
+        var url = DatabaseUrl.parse("postgresql://desk:pw@primary:5433,replica,[2001:db8::7]:5434/desk"
+                + "?target_session_attrs=read-write&sslmode=require");
+
+        assertThat(url.hosts()).containsExactly("primary:5433", "replica:5432", "[2001:db8::7]:5434");
+        DatabaseUrl one = url.withHost("[2001:db8::7]:5434");
+        assertThat(one.jdbcUrl()).isEqualTo("jdbc:postgresql://[2001:db8::7]:5434/desk");
+        assertThat(one.hosts()).containsExactly("[2001:db8::7]:5434");
+        assertThat(one.properties()).containsEntry("sslmode", "require").doesNotContainKey("targetServerType");
+        assertThat(one.password()).isEqualTo("pw");
+        assertThatThrownBy(() -> url.withHost("elsewhere:5432")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aUrlFromAnotherVariableIsRefusedNamingThatVariable() {
+        assertThatThrownBy(() -> DatabaseUrl.parse("mysql://desk:pw@replica/desk", "DATABASE_READ_URL"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("DATABASE_READ_URL: unsupported scheme in 'mysql://desk:***@replica/desk'"
+                        + " (expected postgresql://, postgres:// or jdbc:postgresql://)");
+    }
+
+    @Test
     void withDatabaseAndWithApplicationNameChangeOnlyThatPart() {
         var url = DatabaseUrl.parse("postgresql://desk:pw@host:5433/one?sslmode=require");
 

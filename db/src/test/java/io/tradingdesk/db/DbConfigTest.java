@@ -234,6 +234,83 @@ class DbConfigTest {
     }
 
     @Test
+    void withoutAReadUrlThereIsNoReadPoolWhateverTheReadSizesSay() {
+        assertThat(from().readPool()).isNull();
+        assertThat(from("DB_READ_MAX_POOL_SIZE", "7", "DATABASE_READ_URL", " ").readPool()).isNull();
+    }
+
+    @Test
+    void aReadUrlHasTheDocumentedDefaultsAndBorrowsTheCredentialsOfTheDatabaseUrl() {
+        ReadPoolConfig read = from("DATABASE_READ_URL", "postgresql://replica1:5434,replica2/desk").readPool();
+
+        assertThat(read.url().hosts()).containsExactly("replica1:5434", "replica2:5432");
+        assertThat(read.url().user()).isEqualTo("desk");
+        assertThat(read.url().password()).isEqualTo(PASSWORD);
+        assertThat(read.minPoolSize()).isEqualTo(10);
+        assertThat(read.maxPoolSize()).isEqualTo(50);
+        assertThat(read.maxWaiting()).isEqualTo(200);
+        assertThat(read.maxLag()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void goodReadValuesAreTakenAsGivenAndAReadUrlWithAUserKeepsItsOwnCredentials() {
+        DbConfig config = from("DATABASE_READ_URL", "postgresql://reader:other@replica:5434/desk",
+                "DB_READ_MIN_POOL_SIZE", "1", "DB_READ_MAX_POOL_SIZE", "4", "DB_READ_MAX_WAITING", "3",
+                "DB_READ_MAX_LAG", "0.25");
+        ReadPoolConfig read = config.readPool();
+
+        assertThat(read.url().user()).isEqualTo("reader");
+        assertThat(read.url().password()).isEqualTo("other");
+        assertThat(read.minPoolSize()).isEqualTo(1);
+        assertThat(read.maxPoolSize()).isEqualTo(4);
+        assertThat(read.maxWaiting()).isEqualTo(3);
+        assertThat(read.maxLag()).isEqualTo(Duration.ofMillis(250));
+        assertThat(config.toString()).contains("readPool=ReadPoolConfig[url=reader@replica:5434/desk (password ***)")
+                .doesNotContain("other").doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void aReadPoolOfOneHostTakesTheReadSizesAndEveryOtherSettingOfThePrimaryPool() {
+        DbConfig config = from("DATABASE_READ_URL", "postgresql://replica1:5434,replica2/desk",
+                "DB_READ_MAX_POOL_SIZE", "6", "DB_COMMAND_TIMEOUT", "2", "DB_PGBOUNCER", "true");
+
+        DbConfig host = config.readPoolFor("replica2:5432", "trading-desk-read-2");
+
+        assertThat(host.url().jdbcUrl()).isEqualTo("jdbc:postgresql://replica2:5432/desk");
+        assertThat(host.url().properties()).containsEntry("ApplicationName", "trading-desk-read-2");
+        assertThat(host.applicationName()).isEqualTo("trading-desk-read-2");
+        assertThat(host.maxPoolSize()).isEqualTo(6);
+        assertThat(host.maxWaiting()).isEqualTo(24);
+        assertThat(host.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(host.pgbouncer()).isTrue();
+        assertThat(host.readPool()).isNull();
+    }
+
+    static Stream<Arguments> badReadValues() {
+        return Stream.of(
+                Arguments.of("DATABASE_READ_URL", "mysql://r/desk",
+                        "DATABASE_READ_URL: unsupported scheme in 'mysql://r/desk' (expected postgresql://, postgres:// or jdbc:postgresql://)"),
+                Arguments.of("DB_READ_MAX_POOL_SIZE", "0", "DB_READ_MAX_POOL_SIZE: 0 is out of range (accepted: 1..10000)"),
+                Arguments.of("DB_READ_MIN_POOL_SIZE", "-1", "DB_READ_MIN_POOL_SIZE: -1 is out of range (accepted: 0..10000)"),
+                Arguments.of("DB_READ_MIN_POOL_SIZE", "51",
+                        "DB_READ_MIN_POOL_SIZE: 51 is greater than DB_READ_MAX_POOL_SIZE 50 (accepted: 0..DB_READ_MAX_POOL_SIZE)"),
+                Arguments.of("DB_READ_MAX_WAITING", "x", "DB_READ_MAX_WAITING: 'x' is not a whole number (accepted: 0..1000000)"),
+                Arguments.of("DB_READ_MAX_LAG", "0.05", "DB_READ_MAX_LAG: 0.05 s is out of range (accepted: 0.1..86400 seconds)"),
+                Arguments.of("DB_READ_MAX_LAG", "soon", "DB_READ_MAX_LAG: 'soon' is not a number of seconds (accepted: 0.1..86400)"),
+                Arguments.of("DB_POOL_MODE", "direct",
+                        "DATABASE_READ_URL: read routing needs DB_POOL_MODE=pooled (direct mode is the benchmark's unpooled baseline)"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("badReadValues")
+    void aBadReadValueIsRefusedWithOneLineNamingTheVariable(String variable, String value, String message) {
+        assertThatThrownBy(() -> from("DATABASE_READ_URL", "postgresql://replica:5434/desk", variable, value))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message)
+                .hasMessageNotContaining(PASSWORD);
+    }
+
+    @Test
     void theDurationOfDecimalSecondsIsExactToTheMillisecond() {
         Function<String, Duration> commandTimeout = s -> from("DB_COMMAND_TIMEOUT", s).commandTimeout();
 

@@ -37,10 +37,12 @@ final class Cluster {
 
     /**
      * What {@link EmbeddedPostgres.Builder} collected, validated there. {@code null} means "the default" for the
-     * paths, the password and the server user; port 0 picks a free port. {@code toString()} masks the password.
+     * paths, the password and the server user; port 0 picks a free port; {@code primaryPort} 0 means a cluster of
+     * its own, else a streaming replica of the server on that port. {@code toString()} masks the password.
      */
     record Options(Path dataDirectory, int port, String superuserPassword, Map<String, String> settings,
-                   Path binariesDirectory, Path cacheDirectory, String serverUser, Duration startTimeout) {
+                   Path binariesDirectory, Path cacheDirectory, String serverUser, Duration startTimeout,
+                   int primaryPort) {
         Options {
             settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings)); // postgresql.conf order
         }
@@ -50,7 +52,8 @@ final class Cluster {
             return "Options[data=" + dataDirectory + ", port=" + port
                     + ", superuserPassword=" + (superuserPassword == null ? "none" : "****")
                     + ", settings=" + settings + ", binaries=" + binariesDirectory + ", cache=" + cacheDirectory
-                    + ", serverUser=" + serverUser + ", startTimeout=" + startTimeout + "]";
+                    + ", serverUser=" + serverUser + ", startTimeout=" + startTimeout
+                    + (primaryPort == 0 ? "" : ", replicaOf=" + primaryPort) + "]";
         }
     }
 
@@ -121,7 +124,11 @@ final class Cluster {
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             synchronized (cluster) {
-                cluster.postmaster.initdbIfNeeded();
+                if (options.primaryPort() == 0) {
+                    cluster.postmaster.initdbIfNeeded();
+                } else {
+                    cluster.postmaster.baseBackupIfNeeded(options.primaryPort());
+                }
                 cluster.startServer(options.port() == 0);
                 cluster.state = State.RUNNING;
             }
@@ -138,6 +145,16 @@ final class Cluster {
 
     int port() {
         return port;
+    }
+
+    /** The extra settings of every start; a replica starts from its primary's. */
+    Map<String, String> settings() {
+        return postmaster.settings();
+    }
+
+    /** The superuser's password (a replica logs in to its primary with it), or {@code null}; never logged. */
+    String password() {
+        return password;
     }
 
     Path dataDirectory() {
@@ -165,6 +182,14 @@ final class Cluster {
         }
         startServer(false);
         state = State.RUNNING;
+    }
+
+    synchronized void promote() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("EmbeddedPostgres is not running");
+        }
+        postmaster.promote();
+        log.info("Embedded PostgreSQL on port {} promoted", port);
     }
 
     synchronized boolean isRunning() {
@@ -302,7 +327,7 @@ final class Cluster {
         return DriverManager.getConnection(jdbcUrl(database), props);
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return s.getLocalPort();
         } catch (IOException e) {

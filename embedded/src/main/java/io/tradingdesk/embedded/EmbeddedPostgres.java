@@ -126,6 +126,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
         cluster.startAgain();
     }
 
+    /**
+     * Ends recovery on a replica ({@code pg_ctl promote}, waiting until it accepts writes): it becomes a primary of
+     * its own and no longer follows the server it was copied from.
+     *
+     * @throws IllegalStateException if the server is not running or not a replica
+     */
+    public void promote() {
+        cluster.promote();
+    }
+
     /** Whether the server was started (and not stopped) and its postmaster process is alive. */
     public boolean isRunning() {
         return cluster.isRunning();
@@ -166,8 +176,23 @@ public final class EmbeddedPostgres implements AutoCloseable {
         private Path cacheDirectory;
         private String serverUser;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private EmbeddedPostgres primary;
 
         private Builder() {
+        }
+
+        /**
+         * A streaming replica of {@code primary} instead of a new cluster: the data directory starts as a base
+         * backup of it ({@code pg_basebackup -R}, so {@code standby.signal} and {@code primary_conninfo} are written)
+         * and the server runs as a hot standby that replays the primary's WAL as it comes, answering reads only.
+         * Superuser, password and server settings are the primary's (settings given here win; a password given here
+         * is ignored). Needs a full PostgreSQL
+         * installation ({@link #binariesDirectory(Path)}) for {@code pg_basebackup}. {@link EmbeddedPostgres#promote()}
+         * turns it into a primary.
+         */
+        public Builder replicaOf(EmbeddedPostgres primary) {
+            this.primary = Objects.requireNonNull(primary, "primary");
+            return this;
         }
 
         /**
@@ -270,8 +295,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
          *                               end of the server log when the server itself failed)
          */
         public EmbeddedPostgres start() {
-            return new EmbeddedPostgres(Cluster.start(new Cluster.Options(dataDirectory, port, superuserPassword,
-                    settings, binariesDirectory, cacheDirectory, serverUser, startTimeout)));
+            String password = primary == null ? superuserPassword : primary.cluster.password();
+            // A standby refuses to start with less room than its primary (max_connections and the like).
+            Map<String, String> all = new LinkedHashMap<>(primary == null ? Map.of() : primary.cluster.settings());
+            all.putAll(settings);
+            return new EmbeddedPostgres(Cluster.start(new Cluster.Options(dataDirectory, port, password,
+                    all, binariesDirectory, cacheDirectory, serverUser, startTimeout,
+                    primary == null ? 0 : primary.port())));
         }
     }
 }

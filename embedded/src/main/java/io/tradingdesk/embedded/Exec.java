@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a short-lived command (initdb, pg_ctl, id) to completion and collects its output. Thread-safe. */
@@ -27,11 +28,17 @@ final class Exec {
      *                               thread is interrupted (the interrupt is restored)
      */
     static Result run(List<String> command, Duration timeout) {
+        return run(command, timeout, Map.of());
+    }
+
+    /** {@link #run(List, Duration)} with {@code environment} added (e.g. PGPASSWORD, which stays off the command line). */
+    static Result run(List<String> command, Duration timeout, Map<String, String> environment) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(new File("/"))
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        builder.environment().putAll(environment);
         Process process;
         try {
             process = builder.start();

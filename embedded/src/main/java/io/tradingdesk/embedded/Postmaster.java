@@ -103,6 +103,45 @@ final class Postmaster {
     }
 
     /**
+     * Gives the data directory to the server user, then, unless it already holds a cluster, fills it with a base
+     * backup of the server on {@code primaryPort} ({@code pg_basebackup -R}: {@code standby.signal} and
+     * {@code primary_conninfo}, so that it starts as a streaming replica). The superuser's password, when there is
+     * one, reaches pg_basebackup through its environment, never its command line.
+     */
+    void baseBackupIfNeeded(int primaryPort) {
+        if (runAs != null) {
+            runAs.requireReachable(dataDirectory, "Data directory");
+            runAs.chownRecursively(dataDirectory);
+        }
+        if (Files.isRegularFile(dataDirectory.resolve("PG_VERSION"))) {
+            log.debug("Reusing PostgreSQL cluster in {}", dataDirectory);
+            return;
+        }
+        if (!Files.isExecutable(binDirectory.resolve("pg_basebackup"))) {
+            throw new IllegalStateException("No executable pg_basebackup in " + binDirectory
+                    + ": a replica needs a full PostgreSQL installation (Builder.binariesDirectory)");
+        }
+        log.info("Copying the primary on port {} into {} (pg_basebackup)", primaryPort, dataDirectory);
+        Exec.Result r = Exec.run(asServerUser(List.of(tool("pg_basebackup"),
+                        "-h", Cluster.HOST, "-p", Integer.toString(primaryPort), "-U", Cluster.SUPERUSER,
+                        "-D", dataDirectory.toString(), "-R", "-X", "stream", "-c", "fast", "--no-sync")),
+                startTimeout.plusSeconds(60), password == null ? Map.of() : Map.of("PGPASSWORD", password));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("pg_basebackup failed (exit " + r.exitCode() + ") for " + dataDirectory
+                    + ":\n" + lastLines(r.output()));
+        }
+    }
+
+    /** {@code pg_ctl promote -w}: the replica leaves recovery and becomes a primary of its own. */
+    void promote() {
+        Exec.Result r = Exec.run(asServerUser(List.of(tool("pg_ctl"), "promote", "-D", dataDirectory.toString(),
+                "-w", "-t", Long.toString(Math.max(1, startTimeout.toSeconds())), "-s")), startTimeout.plusSeconds(30));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("pg_ctl promote failed (exit " + r.exitCode() + "): " + r.output().strip());
+        }
+    }
+
+    /**
      * Writes the configuration for {@code port}, then {@code pg_ctl start -w} within the start timeout.
      *
      * @return {@code null} when pg_ctl reports the server up, else what failed (the log tail is not included)
@@ -157,6 +196,11 @@ final class Postmaster {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
+    }
+
+    /** The extra postgresql.conf settings this server starts with. */
+    Map<String, String> settings() {
+        return settings;
     }
 
     Path logFile() {

@@ -152,6 +152,45 @@ class EmbeddedPostgresIT {
     }
 
     @Test
+    void aReplicaStreamsThePrimarysWritesAnswersReadsOnlyAndBecomesAPrimaryWhenPromoted() throws Exception {
+        Path bin = Path.of("/usr/lib/postgresql/15/bin");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(bin.resolve("pg_basebackup")),
+                "needs PostgreSQL 15's pg_basebackup in " + bin);
+        String password = "replica-pw";
+        try (EmbeddedPostgres primary = EmbeddedPostgres.builder().binariesDirectory(bin)
+                .superuserPassword(password).start();
+             Connection p = connect(primary.jdbcUrl("postgres"), password)) {
+            p.createStatement().execute("CREATE TABLE before_copy (x int); INSERT INTO before_copy VALUES (1)");
+            try (EmbeddedPostgres replica = EmbeddedPostgres.builder().binariesDirectory(bin)
+                    .replicaOf(primary).start();
+                 Connection r = connect(replica.jdbcUrl("postgres"), password)) {
+                assertThat(replica.port()).isNotEqualTo(primary.port());
+                assertThat(queryString(r, "SELECT pg_is_in_recovery()")).isEqualTo("t");
+                assertThat(queryString(r, "SELECT count(*) FROM before_copy")).isEqualTo("1");
+                assertThat(queryString(p, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"))
+                        .isEqualTo("1");
+
+                p.createStatement().execute("INSERT INTO before_copy VALUES (2)");
+                String written = queryString(p, "SELECT pg_current_wal_insert_lsn()");
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!"t".equals(queryString(r, "SELECT pg_last_wal_replay_lsn() >= '" + written + "'"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(queryString(r, "SELECT count(*) FROM before_copy")).isEqualTo("2");
+                assertThatThrownBy(() -> r.createStatement().execute("INSERT INTO before_copy VALUES (3)"))
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+
+                replica.promote();
+                assertThat(queryString(r, "SELECT pg_is_in_recovery()")).isEqualTo("f");
+                r.createStatement().execute("INSERT INTO before_copy VALUES (3)");
+                assertThat(queryString(r, "SELECT count(*) FROM before_copy")).isEqualTo("3");
+            }
+        }
+    }
+
+    @Test
     void rejectsSettingsItManages() {
         assertThatThrownBy(() -> EmbeddedPostgres.builder().serverSetting("port", "5432"))
                 .isInstanceOf(IllegalArgumentException.class);

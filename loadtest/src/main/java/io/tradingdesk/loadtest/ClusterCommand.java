@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code ./desk cluster up|status|down}: the scale-out topology ({@link Topology}) for trying it by hand.
  *
  * <pre>
- *   up [--instances N] [--pool N] [--bouncer-pool N] [--port P] [--direct]
+ *   up [--instances N] [--replicas M] [--pool N] [--bouncer-pool N] [--port P] [--direct]
  *                        starts everything, prints each part, then stays in the foreground; Ctrl-C stops it all
  *   status               from any shell: each part, its port, pid and health (from .cluster/state)
  *   down                 from any shell: stops the running 'up' (SIGTERM) and with it every part
@@ -23,12 +23,15 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ClusterCommand {
     static final String USAGE = """
-            usage: ./desk cluster up [--instances N] [--pool N] [--bouncer-pool N] [--port P] [--direct]
+            usage: ./desk cluster up [--instances N] [--replicas M] [--pool N] [--bouncer-pool N] [--port P] [--direct]
                    ./desk cluster status
                    ./desk cluster down
               up       PostgreSQL, PgBouncer (transaction mode), N instances (java -p app/target/modules -m app)
                        and HAProxy on free ports of 127.0.0.1; stays in the foreground, Ctrl-C stops everything
                        --instances N     server instances (default 3)
+                       --replicas M      M streaming replicas (1..4) under a pg_auto_failover monitor, a PgBouncer
+                                         per node; reads go to the replicas, a killed primary is replaced
+                                         (default 0: one plain PostgreSQL)
                        --pool N          each instance's DB_MAX_POOL_SIZE (default 50)
                        --bouncer-pool N  PgBouncer's default_pool_size (default 10)
                        --port P          HAProxy's port (default: a free one)
@@ -69,6 +72,7 @@ public final class ClusterCommand {
             String arg = args.get(i);
             switch (arg) {
                 case "--instances" -> options = options.withInstances(number(args, ++i, arg));
+                case "--replicas" -> options = options.withReplicas(number(args, ++i, arg));
                 case "--pool" -> options = options.withMaxPoolSize(number(args, ++i, arg));
                 case "--bouncer-pool" -> options = options.withBouncerPoolSize(number(args, ++i, arg));
                 case "--port" -> options = options.withHaproxyPort(number(args, ++i, arg));

@@ -1,5 +1,6 @@
 package io.tradingdesk.loadtest;
 
+import io.tradingdesk.embedded.AutoFailover;
 import io.tradingdesk.embedded.EmbeddedPgBouncer;
 import io.tradingdesk.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -36,6 +37,13 @@ import java.util.concurrent.Future;
  * with the settings of {@code deploy/} (only machine-specific lines replaced). Without PgBouncer
  * ({@link Options#bouncerPoolSize()} 0) the instances connect to PostgreSQL directly, for the comparison.
  *
+ * <p>With {@link Options#replicas()} M above 0, PostgreSQL is a pg_auto_failover formation instead ({@link
+ * AutoFailover}: a monitor, a primary and M streaming replicas, synchronous replication, the monitor's timeouts
+ * shortened as {@link AutoFailover#FAST_FAILOVER} says, trust authentication on 127.0.0.1), with a PgBouncer in front
+ * of every node. The instances list every PgBouncer in {@code DATABASE_URL} with
+ * {@code target_session_attrs=read-write} (pgjdbc finds the primary, and finds it again after a failover) and in
+ * {@code DATABASE_READ_URL} (reads go to a replica that is fresh enough), and migrate the nodes directly.
+ *
  * <p>Shared by {@code ./desk cluster}, the benchmark's scale-out figures and the {@code scaleout} tests.
  * {@link #close()} stops everything, newest first; so do JVM shutdown hooks if the JVM ends first. Thread-safe.
  */
@@ -51,6 +59,7 @@ final class Topology implements AutoCloseable {
      * What to start.
      *
      * @param instances       server instances behind HAProxy (1..9)
+     * @param replicas        streaming replicas under a pg_auto_failover monitor (0..4); 0 = one plain cluster
      * @param maxPoolSize     each instance's DB_MAX_POOL_SIZE
      * @param minPoolSize     each instance's DB_MIN_POOL_SIZE
      * @param bouncerPoolSize PgBouncer's default_pool_size (and max_db_connections); 0 = no PgBouncer, direct
@@ -63,12 +72,15 @@ final class Topology implements AutoCloseable {
      * @param deployDirectory the repository's {@code deploy/}
      * @param environment     more variables for every instance (they win over the ones derived above)
      */
-    record Options(int instances, int maxPoolSize, int minPoolSize, int bouncerPoolSize, int maxConnections,
-                   Duration drain, String apiToken, int haproxyPort, String logLevel, Path workDirectory,
-                   Path deployDirectory, Map<String, String> environment) {
+    record Options(int instances, int replicas, int maxPoolSize, int minPoolSize, int bouncerPoolSize,
+                   int maxConnections, Duration drain, String apiToken, int haproxyPort, String logLevel,
+                   Path workDirectory, Path deployDirectory, Map<String, String> environment) {
         Options {
             if (instances < 1 || instances > 9) {
                 throw new IllegalArgumentException("instances must be 1..9: " + instances);
+            }
+            if (replicas < 0 || replicas > 4) {
+                throw new IllegalArgumentException("replicas must be 0..4: " + replicas);
             }
             if (maxPoolSize < 1 || minPoolSize < 0 || minPoolSize > maxPoolSize || bouncerPoolSize < 0) {
                 throw new IllegalArgumentException("pool sizes out of range: " + minPoolSize + ".." + maxPoolSize
@@ -82,43 +94,48 @@ final class Topology implements AutoCloseable {
 
         /** The topology: 3 instances x pool 50 through PgBouncer's 10, drain 5 s, max_connections 100. */
         static Options defaults(Path workDirectory, Path deployDirectory) {
-            return new Options(3, 50, 2, 10, 100, Duration.ofSeconds(5), null, 0, "INFO", workDirectory,
+            return new Options(3, 0, 50, 2, 10, 100, Duration.ofSeconds(5), null, 0, "INFO", workDirectory,
                     deployDirectory, Map.of());
         }
 
         Options withInstances(int n) {
-            return new Options(n, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
+            return new Options(n, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
                     haproxyPort, logLevel, workDirectory, deployDirectory, environment);
+        }
+
+        Options withReplicas(int n) {
+            return new Options(instances, n, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withBouncerPoolSize(int n) {
-            return new Options(instances, maxPoolSize, minPoolSize, n, maxConnections, drain, apiToken, haproxyPort,
-                    logLevel, workDirectory, deployDirectory, environment);
-        }
-
-        Options withApiToken(String token) {
-            return new Options(instances, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, token,
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, n, maxConnections, drain, apiToken,
                     haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
 
+        Options withApiToken(String token) {
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    token, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
+        }
+
         Options withHaproxyPort(int port) {
-            return new Options(instances, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
-                    port, logLevel, workDirectory, deployDirectory, environment);
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    apiToken, port, logLevel, workDirectory, deployDirectory, environment);
         }
 
         Options withLogLevel(String level) {
-            return new Options(instances, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
-                    haproxyPort, level, workDirectory, deployDirectory, environment);
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    apiToken, haproxyPort, level, workDirectory, deployDirectory, environment);
         }
 
         Options withEnvironment(Map<String, String> variables) {
-            return new Options(instances, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain, apiToken,
-                    haproxyPort, logLevel, workDirectory, deployDirectory, variables);
+            return new Options(instances, replicas, maxPoolSize, minPoolSize, bouncerPoolSize, maxConnections, drain,
+                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, variables);
         }
 
         Options withMaxPoolSize(int n) {
-            return new Options(instances, n, Math.min(minPoolSize, n), bouncerPoolSize, maxConnections, drain,
-                    apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
+            return new Options(instances, replicas, n, Math.min(minPoolSize, n), bouncerPoolSize, maxConnections,
+                    drain, apiToken, haproxyPort, logLevel, workDirectory, deployDirectory, environment);
         }
     }
 
@@ -126,20 +143,33 @@ final class Topology implements AutoCloseable {
     record Part(String name, int port, long pid, String health) {
     }
 
+    /**
+     * Where the instances' pools and migrations go: the variables every instance gets for its database, and the
+     * superuser's password (never printed; null with the formation's trust authentication).
+     */
+    record Backend(Map<String, String> environment, String password) {
+        @Override
+        public String toString() {
+            return "Backend[" + environment.keySet() + "]";
+        }
+    }
+
     private final Options options;
-    private final String password; // never printed
-    private final EmbeddedPostgres postgres;
-    private final EmbeddedPgBouncer bouncer; // null when direct
+    private final Backend backend;
+    private final EmbeddedPostgres postgres; // null with replicas
+    private final ReplicatedPostgres replicated; // null without replicas
+    private final List<EmbeddedPgBouncer> bouncers; // one per PostgreSQL node; empty when direct
     private final List<ServerProcess> instances;
     private final List<Integer> instancePorts;
     private final HaproxyProcess haproxy;
 
-    private Topology(Options options, String password, EmbeddedPostgres postgres, EmbeddedPgBouncer bouncer,
-                     List<ServerProcess> instances, HaproxyProcess haproxy) {
+    private Topology(Options options, Backend backend, EmbeddedPostgres postgres, ReplicatedPostgres replicated,
+                     List<EmbeddedPgBouncer> bouncers, List<ServerProcess> instances, HaproxyProcess haproxy) {
         this.options = options;
-        this.password = password;
+        this.backend = backend;
         this.postgres = postgres;
-        this.bouncer = bouncer;
+        this.replicated = replicated;
+        this.bouncers = List.copyOf(bouncers);
         this.instances = new CopyOnWriteArrayList<>(instances);
         this.instancePorts = instances.stream().map(ServerProcess::port).toList();
         this.haproxy = haproxy;
@@ -156,23 +186,36 @@ final class Topology implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + options.workDirectory(), e);
         }
-        String password = randomPassword();
         var started = new ArrayList<AutoCloseable>();
         try {
-            progress.say("PostgreSQL: throwaway cluster, max_connections=" + options.maxConnections());
-            EmbeddedPostgres postgres = postgres(options, password);
-            started.add(postgres);
-            postgres.createDatabase(DATABASE);
-            EmbeddedPgBouncer bouncer = null;
-            if (options.bouncerPoolSize() > 0) {
-                progress.say("PgBouncer: transaction mode, default_pool_size=" + options.bouncerPoolSize()
-                        + " (deploy/pgbouncer/pgbouncer.ini)");
-                bouncer = pgbouncer(options, postgres, password);
-                started.add(bouncer);
+            EmbeddedPostgres postgres = null;
+            ReplicatedPostgres replicated = null;
+            var bouncers = new ArrayList<EmbeddedPgBouncer>();
+            Backend backend;
+            if (options.replicas() == 0) {
+                String password = randomPassword();
+                progress.say("PostgreSQL: throwaway cluster, max_connections=" + options.maxConnections());
+                postgres = postgres(options, password);
+                started.add(postgres);
+                postgres.createDatabase(DATABASE);
+                if (options.bouncerPoolSize() > 0) {
+                    progress.say("PgBouncer: transaction mode, default_pool_size=" + options.bouncerPoolSize()
+                            + " (deploy/pgbouncer/pgbouncer.ini)");
+                    bouncers.add(pgbouncer(options, EmbeddedPgBouncer.builder(postgres.host(), postgres.port())
+                            .user(postgres.superuser(), password)));
+                    started.add(bouncers.getFirst());
+                }
+                backend = single(postgres, bouncers, password);
+            } else {
+                replicated = ReplicatedPostgres.start(options, progress);
+                started.add(replicated);
+                bouncers.addAll(replicated.bouncers());
+                backend = replicated.backend();
             }
             progress.say("instances: " + options.instances() + " x pool " + options.maxPoolSize()
-                    + (bouncer == null ? ", directly to PostgreSQL" : ", through PgBouncer"));
-            List<ServerProcess> instances = startInstances(options, postgres, bouncer, password, started);
+                    + (bouncers.isEmpty() ? ", directly to PostgreSQL" : ", through PgBouncer")
+                    + (replicated == null ? "" : "; reads to the replicas, writes to the primary"));
+            List<ServerProcess> instances = startInstances(options, backend, started);
             progress.say("HAProxy: health checks on /health/ready (deploy/haproxy/haproxy.cfg)");
             HaproxyProcess haproxy = HaproxyProcess.start(options.deployDirectory().resolve("haproxy/haproxy.cfg"),
                     options.haproxyPort(), instances.stream().map(ServerProcess::port).toList(),
@@ -181,7 +224,7 @@ final class Topology implements AutoCloseable {
             if (!haproxy.awaitAll("UP", Duration.ofSeconds(30))) {
                 throw new IllegalStateException("HAProxy does not see every instance UP: " + haproxy.serverStates());
             }
-            return new Topology(options, password, postgres, bouncer, instances, haproxy);
+            return new Topology(options, backend, postgres, replicated, bouncers, instances, haproxy);
         } catch (RuntimeException | Error e) {
             for (AutoCloseable part : started.reversed()) {
                 closeQuietly(part);
@@ -201,8 +244,27 @@ final class Topology implements AutoCloseable {
         return builder.start();
     }
 
-    private static EmbeddedPgBouncer pgbouncer(Options options, EmbeddedPostgres postgres, String password) {
-        var builder = EmbeddedPgBouncer.builder(postgres.host(), postgres.port()).user(postgres.superuser(), password);
+    /** One cluster: the instances' pools go through its PgBouncer (if any), migrations straight to it. */
+    private static Backend single(EmbeddedPostgres postgres, List<EmbeddedPgBouncer> bouncers, String password) {
+        String credentials = URLEncoder.encode(postgres.superuser(), StandardCharsets.UTF_8) + ":"
+                + URLEncoder.encode(password, StandardCharsets.UTF_8);
+        String direct = "postgresql://" + credentials + "@127.0.0.1:" + postgres.port() + "/" + DATABASE;
+        var env = new HashMap<String, String>();
+        if (!bouncers.isEmpty()) {
+            env.put("DATABASE_URL", "postgresql://" + credentials + "@127.0.0.1:" + bouncers.getFirst().port() + "/"
+                    + DATABASE);
+            env.put("DB_PGBOUNCER", "true");
+            // Flyway's advisory lock needs a session: migrations go to PostgreSQL itself, never through PgBouncer.
+            env.put("FLYWAY_URL", direct);
+        } else {
+            env.put("DATABASE_URL", direct);
+            env.put("DB_PGBOUNCER", "false");
+        }
+        return new Backend(Map.copyOf(env), password);
+    }
+
+    /** A PgBouncer with the settings of deploy/pgbouncer/pgbouncer.ini and the pool sizes of {@code options}. */
+    static EmbeddedPgBouncer pgbouncer(Options options, EmbeddedPgBouncer.Builder builder) {
         deployedPgBouncerSettings(options.deployDirectory().resolve("pgbouncer/pgbouncer.ini"))
                 .forEach(builder::setting);
         int pool = options.bouncerPoolSize();
@@ -245,8 +307,7 @@ final class Topology implements AutoCloseable {
         return settings;
     }
 
-    private static List<ServerProcess> startInstances(Options options, EmbeddedPostgres postgres,
-                                                      EmbeddedPgBouncer bouncer, String password,
+    private static List<ServerProcess> startInstances(Options options, Backend backend,
                                                       List<AutoCloseable> started) {
         var futures = new ArrayList<Future<ServerProcess>>();
         var ports = new ArrayList<Integer>();
@@ -256,8 +317,7 @@ final class Topology implements AutoCloseable {
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < options.instances(); i++) {
                 int index = i;
-                futures.add(executor.submit(() -> startInstance(options, postgres, bouncer, password, index,
-                        ports.get(index))));
+                futures.add(executor.submit(() -> startInstance(options, backend, index, ports.get(index))));
             }
             var instances = new ArrayList<ServerProcess>();
             RuntimeException failure = null;
@@ -280,23 +340,14 @@ final class Topology implements AutoCloseable {
         }
     }
 
-    private static ServerProcess startInstance(Options options, EmbeddedPostgres postgres, EmbeddedPgBouncer bouncer,
-                                               String password, int index, int port) {
-        String credentials = URLEncoder.encode(postgres.superuser(), StandardCharsets.UTF_8) + ":"
-                + URLEncoder.encode(password, StandardCharsets.UTF_8);
-        String direct = "postgresql://" + credentials + "@127.0.0.1:" + postgres.port() + "/" + DATABASE;
-        var env = new HashMap<String, String>();
-        if (bouncer != null) {
-            env.put("DATABASE_URL", "postgresql://" + credentials + "@127.0.0.1:" + bouncer.port() + "/" + DATABASE);
-            env.put("DB_PGBOUNCER", "true");
-            // Flyway's advisory lock needs a session: migrations go to PostgreSQL itself, never through PgBouncer.
-            env.put("FLYWAY_URL", direct);
-        } else {
-            env.put("DATABASE_URL", direct);
-            env.put("DB_PGBOUNCER", "false");
-        }
+    private static ServerProcess startInstance(Options options, Backend backend, int index, int port) {
+        var env = new HashMap<>(backend.environment());
         env.put("DB_MAX_POOL_SIZE", Integer.toString(options.maxPoolSize()));
         env.put("DB_MIN_POOL_SIZE", Integer.toString(options.minPoolSize()));
+        if (env.containsKey("DATABASE_READ_URL")) {
+            env.put("DB_READ_MAX_POOL_SIZE", Integer.toString(options.maxPoolSize()));
+            env.put("DB_READ_MIN_POOL_SIZE", Integer.toString(options.minPoolSize()));
+        }
         env.put("DB_APPLICATION_NAME", "trading-desk-" + (index + 1));
         env.put("SHUTDOWN_DRAIN", Double.toString(options.drain().toMillis() / 1000.0));
         env.put("SHUTDOWN_GRACE", "10");
@@ -319,12 +370,19 @@ final class Topology implements AutoCloseable {
         return haproxy;
     }
 
+    /** The PgBouncer in front of the single cluster (of the first node, with replicas), or null when direct. */
     EmbeddedPgBouncer bouncer() {
-        return bouncer;
+        return bouncers.isEmpty() ? null : bouncers.getFirst();
     }
 
+    /** The single cluster; null with replicas (see {@link #formation()}). */
     EmbeddedPostgres postgres() {
         return postgres;
+    }
+
+    /** The pg_auto_failover formation; null without replicas. */
+    AutoFailover formation() {
+        return replicated == null ? null : replicated.formation();
     }
 
     Options options() {
@@ -362,27 +420,33 @@ final class Topology implements AutoCloseable {
     void startInstance(int index) {
         ServerProcess old = instances.get(index);
         old.close();
-        instances.set(index, startInstance(options, postgres, bouncer, password, index, instancePorts.get(index)));
+        instances.set(index, startInstance(options, backend, index, instancePorts.get(index)));
     }
 
-    /** A superuser connection to the cluster's {@code postgres} database, outside every pool. */
+    /** A superuser connection to the (primary's) {@code postgres} database, outside every pool. */
     Connection observer() throws SQLException {
+        return DriverManager.getConnection(url("postgres"), superuser(backend.password()));
+    }
+
+    /** A superuser connection to the service's database on the primary, for checking what the service wrote. */
+    Connection serviceDatabase() throws SQLException {
+        return DriverManager.getConnection(url(DATABASE), superuser(backend.password()));
+    }
+
+    private String url(String database) {
+        return replicated == null ? postgres.jdbcUrl(database) : replicated.primaryUrl(database);
+    }
+
+    static Properties superuser(String password) {
         var props = new Properties();
-        props.setProperty("user", postgres.superuser());
-        props.setProperty("password", password);
+        props.setProperty("user", "postgres");
+        if (password != null) {
+            props.setProperty("password", password);
+        }
         props.setProperty("ApplicationName", "topology-observer");
         props.setProperty("connectTimeout", "5");
         props.setProperty("socketTimeout", "30");
-        return DriverManager.getConnection(postgres.jdbcUrl("postgres"), props);
-    }
-
-    /** A superuser connection to the service's database, for checking what the service wrote. */
-    Connection serviceDatabase() throws SQLException {
-        var props = new Properties();
-        props.setProperty("user", postgres.superuser());
-        props.setProperty("password", password);
-        props.setProperty("ApplicationName", "topology-observer");
-        return DriverManager.getConnection(postgres.jdbcUrl(DATABASE), props);
+        return props;
     }
 
     /** PostgreSQL sessions on the service's database, as {@code pg_stat_activity} shows them. */
@@ -398,16 +462,22 @@ final class Topology implements AutoCloseable {
     /** Every part, its port, pid and health, in start order. */
     List<Part> status() {
         var parts = new ArrayList<Part>();
-        String pg;
-        try (Connection c = observer()) {
-            pg = "up, " + serviceSessions(c) + " sessions on " + DATABASE + " (max_connections "
-                    + options.maxConnections() + ")";
-        } catch (SQLException e) {
-            pg = "DOWN: " + e.getMessage();
+        if (replicated == null) {
+            String pg;
+            try (Connection c = observer()) {
+                pg = "up, " + serviceSessions(c) + " sessions on " + DATABASE + " (max_connections "
+                        + options.maxConnections() + ")";
+            } catch (SQLException e) {
+                pg = "DOWN: " + e.getMessage();
+            }
+            parts.add(new Part("postgresql", postgres.port(), BenchCluster.postmasterPid(postgres), pg));
+        } else {
+            parts.addAll(replicated.parts());
         }
-        parts.add(new Part("postgresql", postgres.port(), BenchCluster.postmasterPid(postgres), pg));
-        if (bouncer != null) {
-            parts.add(new Part("pgbouncer", bouncer.port(), bouncer.pid().orElse(-1L), bouncerHealth()));
+        for (int i = 0; i < bouncers.size(); i++) {
+            EmbeddedPgBouncer b = bouncers.get(i);
+            parts.add(new Part(bouncers.size() == 1 ? "pgbouncer" : "pgbouncer" + (i + 1), b.port(),
+                    b.pid().orElse(-1L), bouncerHealth(b)));
         }
         for (int i = 0; i < instances.size(); i++) {
             ServerProcess p = instances.get(i);
@@ -418,7 +488,7 @@ final class Topology implements AutoCloseable {
         return parts;
     }
 
-    private String bouncerHealth() {
+    private String bouncerHealth(EmbeddedPgBouncer bouncer) {
         try {
             for (Map<String, String> pool : bouncer.admin("SHOW POOLS")) {
                 if (DATABASE.equals(pool.get("database"))) {
@@ -433,7 +503,10 @@ final class Topology implements AutoCloseable {
         }
     }
 
-    /** Stops HAProxy, the instances, PgBouncer and PostgreSQL, in that order; every part is tried. Idempotent. */
+    /**
+     * Stops HAProxy, the instances, PgBouncer and PostgreSQL (or the formation), in that order; every part is tried.
+     * Idempotent.
+     */
     @Override
     public void close() {
         closeQuietly(haproxy);
@@ -442,13 +515,17 @@ final class Topology implements AutoCloseable {
                 executor.submit(() -> closeQuietly(p));
             }
         }
-        if (bouncer != null) {
-            closeQuietly(bouncer);
+        if (replicated != null) {
+            closeQuietly(replicated);
+        } else {
+            bouncers.reversed().forEach(Topology::closeQuietly);
         }
-        closeQuietly(postgres);
+        if (postgres != null) {
+            closeQuietly(postgres);
+        }
     }
 
-    private static void closeQuietly(AutoCloseable part) {
+    static void closeQuietly(AutoCloseable part) {
         try {
             part.close();
         } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.tradingdesk.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tradingdesk.db.WalPosition;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -98,6 +99,11 @@ public final class Field<T> {
     /** Up to {@code maxItems} distinct ids in the order given; absent = empty list. */
     public static Field<List<Long>> ids(String name, int maxItems) {
         return of(name, new Rules.Ids(maxItems)).orElse(List.of());
+    }
+
+    /** A WAL position in PostgreSQL's text form, such as the Consistency-Token a write answers with. */
+    public static Field<WalPosition> walPosition(String name) {
+        return of(name, new Rules.Position());
     }
 
     /** The {@code cursor} query parameter of the keyset-paged {@code list}: the last id of the previous page. */

@@ -88,8 +88,13 @@ public final class OpenApi {
         route.responses().forEach((status, schema) -> {
             var content = new LinkedHashMap<String, Object>();
             route.produces().forEach(type -> content.put(type, Schema.of("schema", schema)));
-            responses.put(Integer.toString(status),
-                    Schema.of("description", status < 300 ? "success" : ErrorMapper.codeFor(status), "content", content));
+            var response = Schema.of("description", status < 300 ? "success" : ErrorMapper.codeFor(status),
+                    "content", content);
+            if (status < 300 && route.access() == RouteSpec.Access.WRITE) {
+                response.put("headers", Schema.of(Consistency.HEADER, Schema.of(
+                        "description", Consistency.RESPONSE_DESCRIPTION, "schema", Field.walPosition(Consistency.HEADER).schema())));
+            }
+            responses.put(Integer.toString(status), response);
         });
         var statuses = new TreeSet<>(route.errors());
         if (route.body() != null) {

@@ -1,6 +1,7 @@
 package io.tradingdesk.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tradingdesk.db.WalPosition;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -384,6 +385,32 @@ final class Rules {
         @Override
         public Object example() {
             return Cursor.encode(list, 1);
+        }
+    }
+
+    /** A WAL position in PostgreSQL's text form ({@code 16/B374D848}): a Consistency-Token as a write handed it out. */
+    record Position() implements Rule<WalPosition> {
+        static final String RULE = "must be a Consistency-Token exactly as a write response sent it (hex/hex, such as"
+                + " 0/16B3748)";
+
+        @Override
+        public WalPosition fromJson(JsonNode value, String name, Problems problems) {
+            return value.isTextual() ? fromText(value.textValue(), name, problems) : problems.add(name, RULE);
+        }
+
+        @Override
+        public WalPosition fromText(String raw, String name, Problems problems) {
+            return WalPosition.isValid(raw) ? WalPosition.parse(raw) : problems.add(name, RULE);
+        }
+
+        @Override
+        public Map<String, Object> schema() {
+            return Schema.of("type", "string", "pattern", "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", "maxLength", 17);
+        }
+
+        @Override
+        public Object example() {
+            return "0/16B3748";
         }
     }
 

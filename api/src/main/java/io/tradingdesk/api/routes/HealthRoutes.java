@@ -11,6 +11,7 @@ import io.tradingdesk.api.model.Readiness;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.HealthProbe;
 import io.tradingdesk.db.PoolStats;
+import io.tradingdesk.db.ReadRoutingStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -65,21 +66,32 @@ public final class HealthRoutes {
                 "closedByReason", Schema.mapOf(Schema.integer()), "retired", Schema.integer(),
                 "reuseRate", Schema.decimal(), "acquireMs", acquire, "acquireTimeouts", Schema.integer(),
                 "acquisitions", Schema.integer(), "queries", Schema.integer());
+        var readPool = Schema.object(List.of("host", "up", "standby", "replayed", "lagSeconds", "lagBytes", "pool"),
+                "host", Schema.string("host:port of DATABASE_READ_URL"),
+                "up", Schema.bool(), "standby", Schema.bool(),
+                "replayed", Schema.string("WAL position replayed (PostgreSQL's text form)"),
+                "lagSeconds", Schema.decimal(), "lagBytes", Schema.integer(), "pool", pool);
+        var readRouting = Schema.object(List.of("replica", "primaryByToken", "primaryByLag", "primaryByReplicaDown"),
+                "replica", Schema.integer(), "primaryByToken", Schema.integer(), "primaryByLag", Schema.integer(),
+                "primaryByReplicaDown", Schema.integer());
         var health = Schema.object(List.of("status", "database", "pool", "poolMode", "version", "uptimeSeconds"),
                 "status", Schema.enumOf("up", "down"),
                 "database", Schema.object(List.of("reachable", "roundTripMs"),
                         "reachable", Schema.bool(), "roundTripMs", Schema.decimal()),
                 "pool", pool, "poolMode", Schema.enumOf("pooled", "direct"),
-                "version", Schema.string("APP_VERSION"), "uptimeSeconds", Schema.integer());
+                "version", Schema.string("APP_VERSION"), "uptimeSeconds", Schema.integer(),
+                "readPools", Schema.array(readPool), "readRouting", readRouting);
         var ready = Schema.object(List.of("status"), "status", Schema.string("up, ready, not_ready or draining"),
-                "migrated", Schema.bool(), "databaseReachable", Schema.bool());
+                "migrated", Schema.bool(), "databaseReachable", Schema.bool(), "readsOnly", Schema.bool());
         return List.of(
-                RouteSpec.get("/api/health", "Database reachability, pool counters, version; 503 when the database "
-                        + "does not answer").returns(200, health).returns(503, health).handle(this::health),
+                RouteSpec.get("/api/health", "Database reachability, pool counters, version; with replicas also the "
+                        + "read pools and where reads went; 503 when the primary does not answer")
+                        .returns(200, health).returns(503, health).handle(this::health),
                 RouteSpec.get("/health/live", "Liveness: the process serves HTTP (never touches the database)")
                         .publicAccess().returns(200, ready).handle(this::live),
-                RouteSpec.get("/health/ready", "Readiness: migrations applied, the database answers and the instance is "
-                                + "not draining before a stop; else 503")
+                RouteSpec.get("/health/ready", "Readiness: migrations applied, the database answers (or, while the "
+                                + "primary does not, a replica: readsOnly) and the instance is not draining before a "
+                                + "stop; else 503")
                         .publicAccess().returns(200, ready).returns(503, ready).handle(this::ready),
                 RouteSpec.get("/metrics", "Prometheus text format: JVM, HTTP and pool meters")
                         .metricsAccess().produces("text/plain")
@@ -89,9 +101,12 @@ public final class HealthRoutes {
     private void health(Context ctx, Input in) {
         HealthProbe probe = database.probe();
         PoolStats stats = database.stats();
+        ReadRoutingStats routing = database.readRouting().orElse(null);
         var body = new Health(probe.up() ? "up" : "down",
                 new Health.DatabaseHealth(probe.up(), Math.round(probe.roundTripMillis() * 100) / 100.0),
-                pool(stats), stats.mode(), version, Duration.between(started, Instant.now()).toSeconds());
+                pool(stats), stats.mode(), version, Duration.between(started, Instant.now()).toSeconds(),
+                routing == null ? null : routing.replicas().stream().map(HealthRoutes::readPool).toList(),
+                routing == null ? null : readRouting(routing));
         json.write(ctx, probe.up() ? 200 : 503, body);
     }
 
@@ -112,11 +127,38 @@ public final class HealthRoutes {
         // Busy is not unready: a balancer that takes a saturated instance out moves its load onto the others, which
         // then time out as well (ScaleOutIT saw all three instances DOWN at once). Unreachable is unready.
         boolean reachable = probe != null && (probe.up() || probe.busy());
+        if (!reachable && schema && database.replicaAnswers()) {
+            // The primary is gone (a failover is under way) but a replica answers: reads go on, writes get 503 from
+            // here. Out of a balancer's rotation, the reads would fail too.
+            json.write(ctx, 200, new Readiness("ready", true, true, true));
+            return;
+        }
         json.write(ctx, reachable ? 200 : 503, new Readiness(reachable ? "ready" : "not_ready", schema, reachable));
     }
 
     private void metrics(Context ctx, Input in) {
         ctx.status(200).contentType(PROMETHEUS_TEXT).result(registry.scrape());
+    }
+
+    private static Map<String, Object> readPool(ReadRoutingStats.Replica replica) {
+        var out = new LinkedHashMap<String, Object>();
+        out.put("host", replica.host());
+        out.put("up", replica.up());
+        out.put("standby", replica.standby());
+        out.put("replayed", replica.replayed());
+        out.put("lagSeconds", replica.lagSeconds());
+        out.put("lagBytes", replica.lagBytes());
+        out.put("pool", pool(replica.pool()));
+        return out;
+    }
+
+    private static Map<String, Long> readRouting(ReadRoutingStats routing) {
+        var out = new LinkedHashMap<String, Long>();
+        out.put("replica", routing.replica());
+        out.put("primaryByToken", routing.primaryByToken());
+        out.put("primaryByLag", routing.primaryByLag());
+        out.put("primaryByReplicaDown", routing.primaryByReplicaDown());
+        return out;
     }
 
     private static Map<String, Object> pool(PoolStats s) {

@@ -3,6 +3,7 @@ package io.tradingdesk.api.routes;
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.ApiError;
 import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.Field;
 import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
@@ -38,34 +39,37 @@ public final class InstrumentRoutes {
 
     private final InstrumentStore store;
     private final Json json;
+    private final Consistency consistency;
 
-    public InstrumentRoutes(InstrumentStore store, Json json) {
+    public InstrumentRoutes(InstrumentStore store, Json json, Consistency consistency) {
         this.store = store;
         this.json = json;
+        this.consistency = consistency;
     }
 
     public List<RouteSpec> routes() {
         return List.of(
                 RouteSpec.get("/api/instruments", "List every instrument, ordered by symbol")
-                        .returns(200, Schema.items(SCHEMA)).errors(503).handle(this::list),
-                RouteSpec.get("/api/instruments/{symbol}", "One instrument").path(SYMBOL)
+                        .headers(Consistency.TOKEN).returns(200, Schema.items(SCHEMA)).errors(503).handle(this::list),
+                RouteSpec.get("/api/instruments/{symbol}", "One instrument").path(SYMBOL).headers(Consistency.TOKEN)
                         .returns(200, SCHEMA).errors(404, 503).handle(this::get),
                 RouteSpec.put("/api/instruments/{symbol}", "Create (201) or update (200) an instrument").path(SYMBOL)
                         .body(CHANGE).returns(200, SCHEMA).returns(201, SCHEMA).errors(422, 503).handle(this::put));
     }
 
     private void list(Context ctx, Input in) {
-        json.write(ctx, 200, new Items<>(store.list()));
+        json.write(ctx, 200, new Items<>(store.list(in.get(Consistency.TOKEN))));
     }
 
     private void get(Context ctx, Input in) {
         String symbol = in.get(SYMBOL);
-        json.write(ctx, 200, store.find(symbol)
+        json.write(ctx, 200, store.find(symbol, in.get(Consistency.TOKEN))
                 .orElseThrow(() -> ApiError.notFound("no instrument " + symbol, Map.of("symbol", symbol))));
     }
 
     private void put(Context ctx, Input in) {
         InstrumentStore.Saved saved = store.put(in.get(SYMBOL), in.body(CHANGE));
+        consistency.stamp(ctx);
         json.write(ctx, saved.created() ? 201 : 200, saved.instrument());
     }
 }

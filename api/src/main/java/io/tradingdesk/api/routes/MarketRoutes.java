@@ -3,6 +3,7 @@ package io.tradingdesk.api.routes;
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.ApiError;
 import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.Field;
 import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
@@ -72,10 +73,12 @@ public final class MarketRoutes {
 
     private final MarketStore store;
     private final Json json;
+    private final Consistency consistency;
 
-    public MarketRoutes(MarketStore store, Json json) {
+    public MarketRoutes(MarketStore store, Json json, Consistency consistency) {
         this.store = store;
         this.json = json;
+        this.consistency = consistency;
     }
 
     public List<RouteSpec> routes() {
@@ -86,15 +89,17 @@ public final class MarketRoutes {
                         .errors(422, 503).handle(this::upsert),
                 RouteSpec.get("/api/market/bars/{symbol}", "Bars of one symbol ordered by ts: from 'from' (inclusive) "
                                 + "onwards, or the latest 'limit' bars before 'to' (exclusive) when 'from' is absent")
-                        .path(SYMBOL).query(FROM, TO, LIMIT)
+                        .path(SYMBOL).query(FROM, TO, LIMIT).headers(Consistency.TOKEN)
                         .returns(200, Schema.items(BAR_SCHEMA)).errors(404, 503).handle(this::bars),
                 RouteSpec.get("/api/market/snapshot", "Every instrument with its latest close, 1d/7d change, 30d "
                                 + "volume and position")
-                        .returns(200, Schema.items(SNAPSHOT_SCHEMA)).errors(503).handle(this::snapshot));
+                        .headers(Consistency.TOKEN).returns(200, Schema.items(SNAPSHOT_SCHEMA)).errors(503).handle(this::snapshot));
     }
 
     private void upsert(Context ctx, Input in) {
-        json.write(ctx, 200, new Upserted(store.upsert(in.body(BARS))));
+        var upserted = new Upserted(store.upsert(in.body(BARS)));
+        consistency.stamp(ctx);
+        json.write(ctx, 200, upserted);
     }
 
     private void bars(Context ctx, Input in) {
@@ -103,10 +108,10 @@ public final class MarketRoutes {
         if (from != null && to != null && !from.isBefore(to)) {
             throw ApiError.invalidField("to", "must be after from");
         }
-        json.write(ctx, 200, new Items<>(store.bars(in.get(SYMBOL), from, to, in.get(LIMIT))));
+        json.write(ctx, 200, new Items<>(store.bars(in.get(SYMBOL), from, to, in.get(LIMIT), in.get(Consistency.TOKEN))));
     }
 
     private void snapshot(Context ctx, Input in) {
-        json.write(ctx, 200, new Items<>(store.snapshot()));
+        json.write(ctx, 200, new Items<>(store.snapshot(in.get(Consistency.TOKEN))));
     }
 }

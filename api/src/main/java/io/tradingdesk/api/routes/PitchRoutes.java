@@ -3,6 +3,7 @@ package io.tradingdesk.api.routes;
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.ApiError;
 import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.Field;
 import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
@@ -68,20 +69,22 @@ public final class PitchRoutes {
 
     private final PitchStore store;
     private final Json json;
+    private final Consistency consistency;
 
-    public PitchRoutes(PitchStore store, Json json) {
+    public PitchRoutes(PitchStore store, Json json, Consistency consistency) {
         this.store = store;
         this.json = json;
+        this.consistency = consistency;
     }
 
     public List<RouteSpec> routes() {
         return List.of(
                 RouteSpec.post("/api/pitches", "Propose a trade (status draft, version 1)").body(PITCH)
                         .returns(201, SCHEMA).errors(422, 503).handle(this::create),
-                RouteSpec.get("/api/pitches/{id}", "One pitch by id").path(ID)
+                RouteSpec.get("/api/pitches/{id}", "One pitch by id").path(ID).headers(Consistency.TOKEN)
                         .returns(200, SCHEMA).errors(404, 503).handle(this::get),
                 RouteSpec.get("/api/pitches", "List pitches, newest first, in keyset pages")
-                        .query(BY_STATUS, BY_SYMBOL, LIMIT, CURSOR)
+                        .query(BY_STATUS, BY_SYMBOL, LIMIT, CURSOR).headers(Consistency.TOKEN)
                         .returns(200, Schema.page(SCHEMA)).errors(503).handle(this::list),
                 RouteSpec.patch("/api/pitches/{id}/status", "Approve or reject a draft; version must be the current one")
                         .path(ID).body(REVIEW)
@@ -90,20 +93,24 @@ public final class PitchRoutes {
 
     private void get(Context ctx, Input in) {
         long id = in.get(ID);
-        json.write(ctx, 200, store.find(id).orElseThrow(() -> ApiError.notFound("no pitch " + id, Map.of("id", id))));
+        json.write(ctx, 200, store.find(id, in.get(Consistency.TOKEN)).orElseThrow(() -> ApiError.notFound("no pitch " + id, Map.of("id", id))));
     }
 
     private void create(Context ctx, Input in) {
-        json.write(ctx, 201, store.create(in.body(PITCH)));
+        var pitch = store.create(in.body(PITCH));
+        consistency.stamp(ctx);
+        json.write(ctx, 201, pitch);
     }
 
     private void list(Context ctx, Input in) {
         var filter = new PitchStore.Filter(in.get(BY_STATUS), in.get(BY_SYMBOL));
-        json.write(ctx, 200, Inputs.page(store.list(filter, in.get(CURSOR), in.get(LIMIT)), LIST));
+        json.write(ctx, 200, Inputs.page(store.list(filter, in.get(CURSOR), in.get(LIMIT), in.get(Consistency.TOKEN)), LIST));
     }
 
     private void review(Context ctx, Input in) {
         Review review = in.body(REVIEW);
-        json.write(ctx, 200, store.review(in.get(ID), review.status(), review.version()));
+        var reviewed = store.review(in.get(ID), review.status(), review.version());
+        consistency.stamp(ctx);
+        json.write(ctx, 200, reviewed);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.ApiError;
 import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.Field;
 import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
@@ -51,10 +52,12 @@ public final class ResearchRoutes {
 
     private final ResearchStore store;
     private final Json json;
+    private final Consistency consistency;
 
-    public ResearchRoutes(ResearchStore store, Json json) {
+    public ResearchRoutes(ResearchStore store, Json json, Consistency consistency) {
         this.store = store;
         this.json = json;
+        this.consistency = consistency;
     }
 
     public List<RouteSpec> routes() {
@@ -62,31 +65,33 @@ public final class ResearchRoutes {
                 RouteSpec.post("/api/research", "Store a research note").body(NOTE)
                         .returns(201, SCHEMA).errors(422, 503).handle(this::create),
                 // Registered before /{id} so that "latest" is never taken for an id.
-                RouteSpec.get("/api/research/latest", "The newest notes, newest first").query(LATEST_LIMIT)
+                RouteSpec.get("/api/research/latest", "The newest notes, newest first").query(LATEST_LIMIT).headers(Consistency.TOKEN)
                         .returns(200, Schema.items(SCHEMA)).errors(503).handle(this::latest),
-                RouteSpec.get("/api/research/{id}", "One note by id").path(ID)
+                RouteSpec.get("/api/research/{id}", "One note by id").path(ID).headers(Consistency.TOKEN)
                         .returns(200, SCHEMA).errors(404, 503).handle(this::get),
                 RouteSpec.get("/api/research", "Search notes, newest first, in keyset pages")
-                        .query(BY_SYMBOL, BY_MODEL, BY_TAG, SINCE, LIMIT, CURSOR)
+                        .query(BY_SYMBOL, BY_MODEL, BY_TAG, SINCE, LIMIT, CURSOR).headers(Consistency.TOKEN)
                         .returns(200, Schema.page(SCHEMA)).errors(503).handle(this::search));
     }
 
     private void get(Context ctx, Input in) {
         long id = in.get(ID);
-        json.write(ctx, 200, store.find(id)
+        json.write(ctx, 200, store.find(id, in.get(Consistency.TOKEN))
                 .orElseThrow(() -> ApiError.notFound("no research note " + id, Map.of("id", id))));
     }
 
     private void latest(Context ctx, Input in) {
-        json.write(ctx, 200, new Items<>(store.latest(in.get(LATEST_LIMIT))));
+        json.write(ctx, 200, new Items<>(store.latest(in.get(LATEST_LIMIT), in.get(Consistency.TOKEN))));
     }
 
     private void create(Context ctx, Input in) {
-        json.write(ctx, 201, store.create(in.body(NOTE)));
+        var note = store.create(in.body(NOTE));
+        consistency.stamp(ctx);
+        json.write(ctx, 201, note);
     }
 
     private void search(Context ctx, Input in) {
         var filter = new ResearchStore.Filter(in.get(BY_SYMBOL), in.get(BY_MODEL), in.get(BY_TAG), in.get(SINCE));
-        json.write(ctx, 200, Inputs.page(store.search(filter, in.get(CURSOR), in.get(LIMIT)), LIST));
+        json.write(ctx, 200, Inputs.page(store.search(filter, in.get(CURSOR), in.get(LIMIT), in.get(Consistency.TOKEN)), LIST));
     }
 }

@@ -2,6 +2,7 @@ package io.tradingdesk.api.routes;
 
 import io.javalin.http.Context;
 import io.tradingdesk.api.http.Body;
+import io.tradingdesk.api.http.Consistency;
 import io.tradingdesk.api.http.Field;
 import io.tradingdesk.api.http.Input;
 import io.tradingdesk.api.http.Json;
@@ -60,10 +61,12 @@ public final class TradeRoutes {
 
     private final TradeStore store;
     private final Json json;
+    private final Consistency consistency;
 
-    public TradeRoutes(TradeStore store, Json json) {
+    public TradeRoutes(TradeStore store, Json json, Consistency consistency) {
         this.store = store;
         this.json = json;
+        this.consistency = consistency;
     }
 
     public List<RouteSpec> routes() {
@@ -73,23 +76,24 @@ public final class TradeRoutes {
                         .headers(KEY).body(FILL)
                         .returns(201, TRADE_SCHEMA).returns(200, TRADE_SCHEMA).errors(409, 422, 503).handle(this::execute),
                 RouteSpec.get("/api/positions", "Every position marked to the latest close")
-                        .returns(200, Schema.items(POSITION_SCHEMA)).errors(503).handle(this::positions),
+                        .headers(Consistency.TOKEN).returns(200, Schema.items(POSITION_SCHEMA)).errors(503).handle(this::positions),
                 RouteSpec.get("/api/portfolio/summary", "Exposure and P&L over all positions")
-                        .returns(200, SUMMARY_SCHEMA).errors(503).handle(this::summary));
+                        .headers(Consistency.TOKEN).returns(200, SUMMARY_SCHEMA).errors(503).handle(this::summary));
     }
 
     private void execute(Context ctx, Input in) {
         Fill fill = in.body(FILL);
         TradeStore.Execution execution = store.execute(new TradeStore.Order(fill.pitchId(), fill.quantity(),
                 fill.price(), in.get(KEY)));
+        consistency.stamp(ctx);
         json.write(ctx, execution.created() ? 201 : 200, execution.trade());
     }
 
     private void positions(Context ctx, Input in) {
-        json.write(ctx, 200, new Items<>(store.positions()));
+        json.write(ctx, 200, new Items<>(store.positions(in.get(Consistency.TOKEN))));
     }
 
     private void summary(Context ctx, Input in) {
-        json.write(ctx, 200, store.summary());
+        json.write(ctx, 200, store.summary(in.get(Consistency.TOKEN)));
     }
 }

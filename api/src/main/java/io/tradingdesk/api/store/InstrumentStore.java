@@ -3,10 +3,14 @@ package io.tradingdesk.api.store;
 import io.tradingdesk.api.model.Instrument;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.RowReader;
+import io.tradingdesk.db.WalPosition;
 import java.util.List;
 import java.util.Optional;
 
-/** The tradable universe: instruments keyed by symbol. Thread-safe. */
+/**
+ * The tradable universe: instruments keyed by symbol. Reads take the client's consistency token ({@code seen}, null
+ * when it sent none) and may be served by a replica; writes go to the primary. Thread-safe.
+ */
 public final class InstrumentStore {
     private static final String COLUMNS = "symbol, name, asset_class, currency, created_at, updated_at";
     private static final RowReader<Instrument> READER = rs -> new Instrument(rs.getString("symbol"),
@@ -35,13 +39,14 @@ public final class InstrumentStore {
         this.database = database;
     }
 
-    /** Every instrument, ordered by symbol. */
-    public List<Instrument> list() {
-        return database.fetchAll("SELECT " + COLUMNS + " FROM instruments ORDER BY symbol", READER);
+    /** Every instrument, ordered by symbol; {@code seen}: see {@code Database.reads} (null = may be stale). */
+    public List<Instrument> list(WalPosition seen) {
+        return database.reads(seen).fetchAll("SELECT " + COLUMNS + " FROM instruments ORDER BY symbol", READER);
     }
 
-    public Optional<Instrument> find(String symbol) {
-        return database.fetchOne("SELECT " + COLUMNS + " FROM instruments WHERE symbol = ?", READER, symbol);
+    public Optional<Instrument> find(String symbol, WalPosition seen) {
+        return database.reads(seen).fetchOne("SELECT " + COLUMNS + " FROM instruments WHERE symbol = ?", READER,
+                symbol);
     }
 
     /** Creates the instrument or replaces its descriptive fields (one statement, so racing PUTs cannot collide). */

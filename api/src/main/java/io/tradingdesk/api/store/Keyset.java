@@ -1,6 +1,6 @@
 package io.tradingdesk.api.store;
 
-import io.tradingdesk.db.Database;
+import io.tradingdesk.db.Reads;
 import io.tradingdesk.db.RowReader;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,7 @@ final class Keyset {
      * Up to {@code limit} rows with ids below {@code after} (from the top when null). One row more than asked tells
      * whether another page exists, without a count.
      */
-    <T> Slice<T> page(Database database, RowReader<T> reader, ToLongFunction<T> id, Long after, int limit) {
+    <T> Slice<T> page(Reads database, RowReader<T> reader, ToLongFunction<T> id, Long after, int limit) {
         and(idColumn + " < ?", after);
         sql.append(" ORDER BY ").append(idColumn).append(" DESC LIMIT ?");
         args.add(limit + 1);

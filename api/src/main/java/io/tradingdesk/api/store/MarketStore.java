@@ -3,7 +3,9 @@ package io.tradingdesk.api.store;
 import io.tradingdesk.api.model.Bar;
 import io.tradingdesk.api.model.SnapshotRow;
 import io.tradingdesk.db.Database;
+import io.tradingdesk.db.Reads;
 import io.tradingdesk.db.RowReader;
+import io.tradingdesk.db.WalPosition;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Market data: daily (or finer) price bars per instrument, and the snapshot of the whole universe. Thread-safe. */
+/**
+ * Market data: daily (or finer) price bars per instrument, and the snapshot of the whole universe. Reads take the
+ * client's consistency token ({@code seen}, null when it sent none) and may be served by a replica; the upsert, and
+ * the instrument check before it, run on the primary. Thread-safe.
+ */
 public final class MarketStore {
     private static final String BAR_COLUMNS = "symbol, ts, open, high, low, close, volume";
     private static final RowReader<Bar> BAR = rs -> new Bar(rs.getString("symbol"), Rows.instant(rs, "ts"),
@@ -93,7 +99,7 @@ public final class MarketStore {
      *
      * @throws DomainException (not found) when {@code symbol} is not an instrument
      */
-    public List<Bar> bars(String symbol, Instant from, Instant to, int limit) {
+    public List<Bar> bars(String symbol, Instant from, Instant to, int limit, WalPosition seen) {
         var where = new StringBuilder("symbol = ?");
         var args = new ArrayList<Object>(List.of(symbol));
         if (from != null) {
@@ -110,8 +116,9 @@ public final class MarketStore {
                 ? "SELECT " + BAR_COLUMNS + " FROM price_bars WHERE " + where + " ORDER BY ts LIMIT ?"
                 : "SELECT * FROM (SELECT " + BAR_COLUMNS + " FROM price_bars WHERE " + where
                         + " ORDER BY ts DESC LIMIT ?) latest ORDER BY ts";
-        List<Bar> bars = database.fetchAll(sql, BAR, args.toArray());
-        if (bars.isEmpty() && database.fetchVal("SELECT 1 FROM instruments WHERE symbol = ?", Integer.class, symbol)
+        Reads reads = database.reads(seen);
+        List<Bar> bars = reads.fetchAll(sql, BAR, args.toArray());
+        if (bars.isEmpty() && reads.fetchVal("SELECT 1 FROM instruments WHERE symbol = ?", Integer.class, symbol)
                 .isEmpty()) {
             throw DomainException.notFound("no instrument " + symbol, Map.of("symbol", symbol));
         }
@@ -119,10 +126,11 @@ public final class MarketStore {
     }
 
     /** Every instrument with its latest close, 1-day and 7-day change, 30-day volume and position. */
-    public List<SnapshotRow> snapshot() {
-        return database.fetchAll(SNAPSHOT_SQL, SNAPSHOT);
+    public List<SnapshotRow> snapshot(WalPosition seen) {
+        return database.reads(seen).fetchAll(SNAPSHOT_SQL, SNAPSHOT);
     }
 
+    /** On the primary: an instrument created just before must count as known. */
     private void requireKnown(Set<String> symbols) {
         var known = new HashSet<>(database.fetchAll("SELECT symbol FROM instruments WHERE symbol = ANY(?)",
                 String.class, (Object) symbols.toArray(String[]::new)));

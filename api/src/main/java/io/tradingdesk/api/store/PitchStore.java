@@ -4,6 +4,7 @@ import io.tradingdesk.api.model.Pitch;
 import io.tradingdesk.db.ConstraintViolationException;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.RowReader;
+import io.tradingdesk.db.WalPosition;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,8 @@ import java.util.Optional;
 /**
  * Trade ideas and their review. A pitch moves draft -> approved | rejected here (optimistic concurrency: the caller
  * names the version it saw, the UPDATE matches on it) and approved -> executed only through {@link TradeStore}.
- * Thread-safe.
+ * Reads take the client's consistency token ({@code seen}, null when it sent none) and may be served by a replica;
+ * writes, and the read that explains a refused review, go to the primary. Thread-safe.
  */
 public final class PitchStore {
     public static final List<String> SIDES = List.of("buy", "sell");
@@ -80,16 +82,16 @@ public final class PitchStore {
         }
     }
 
-    public Optional<Pitch> find(long id) {
-        return database.fetchOne(BY_ID, READER, id);
+    public Optional<Pitch> find(long id, WalPosition seen) {
+        return database.reads(seen).fetchOne(BY_ID, READER, id);
     }
 
     /** One page of the pitches matching {@code filter}, newest first, below id {@code after} (null = from the top). */
-    public Slice<Pitch> list(Filter filter, Long after, int limit) {
+    public Slice<Pitch> list(Filter filter, Long after, int limit, WalPosition seen) {
         return new Keyset("SELECT " + COLUMNS + " FROM pitches p", "p.id")
                 .and("p.status = ?", filter.status())
                 .and("p.symbol = ?", filter.symbol())
-                .page(database, READER, Pitch::id, after, limit);
+                .page(database.reads(seen), READER, Pitch::id, after, limit);
     }
 
     /**
@@ -109,8 +111,8 @@ public final class PitchStore {
                 return updated.get();
             }
         }
-        // Nothing changed: find out why, from the row as it is now.
-        Pitch current = find(id).orElseThrow(() -> DomainException.notFound("no pitch " + id, Map.of("id", id)));
+        // Nothing changed: find out why, from the row as it is now (on the primary: a replica may not have it yet).
+        Pitch current = database.fetchOne(BY_ID, READER, id).orElseThrow(() -> DomainException.notFound("no pitch " + id, Map.of("id", id)));
         if (current.version() != version) {
             throw DomainException.conflict("pitch " + id + " is at version " + current.version() + ", not " + version
                     + "; reload it and retry", Map.of("currentVersion", current.version()));

@@ -5,6 +5,7 @@ import io.tradingdesk.api.model.ResearchNote;
 import io.tradingdesk.db.ConstraintViolationException;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.RowReader;
+import io.tradingdesk.db.WalPosition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Research notes written by models. {@link #find} is the benchmarked hot path: one primary-key query, a RowReader
- * without reflection, the payload passed through as the jsonb text. Thread-safe.
+ * without reflection, the payload passed through as the jsonb text. Reads take the client's consistency token
+ * ({@code seen}, null when it sent none) and may be served by a replica; writes go to the primary. Thread-safe.
  */
 public final class ResearchStore {
     private static final String COLUMNS = "id, symbol, model, title, body, payload::text AS payload, tags, created_at";
@@ -52,22 +54,22 @@ public final class ResearchStore {
         }
     }
 
-    public Optional<ResearchNote> find(long id) {
-        return database.fetchOne(BY_ID, READER, id);
+    public Optional<ResearchNote> find(long id, WalPosition seen) {
+        return database.reads(seen).fetchOne(BY_ID, READER, id);
     }
 
     /** The newest {@code limit} notes, newest first. */
-    public List<ResearchNote> latest(int limit) {
-        return database.fetchAll(LATEST, READER, limit);
+    public List<ResearchNote> latest(int limit, WalPosition seen) {
+        return database.reads(seen).fetchAll(LATEST, READER, limit);
     }
 
     /** One page of the notes matching {@code filter}, newest first, below id {@code after} (null = from the top). */
-    public Slice<ResearchNote> search(Filter filter, Long after, int limit) {
+    public Slice<ResearchNote> search(Filter filter, Long after, int limit, WalPosition seen) {
         return new Keyset("SELECT " + COLUMNS + " FROM research_notes", "id")
                 .and("symbol = ?", filter.symbol())
                 .and("model = ?", filter.model())
                 .and("tags @> ARRAY[?]::text[]", filter.tag())
                 .and("created_at >= ?", filter.since())
-                .page(database, READER, ResearchNote::id, after, limit);
+                .page(database.reads(seen), READER, ResearchNote::id, after, limit);
     }
 }

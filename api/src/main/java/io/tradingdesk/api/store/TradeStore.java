@@ -9,6 +9,7 @@ import io.tradingdesk.db.Database;
 import io.tradingdesk.db.Queries;
 import io.tradingdesk.db.RowReader;
 import io.tradingdesk.db.Transaction;
+import io.tradingdesk.db.WalPosition;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -19,8 +20,9 @@ import java.util.TreeMap;
 /**
  * Trades and positions. Executing a pitch is one transaction: lock the pitch, insert the trade, move the position,
  * mark the pitch executed; any failure leaves none of it behind. Retries are safe with an idempotency key: the
- * unique index on the key decides between racing requests, and the loser answers with the winner's trade.
- * Thread-safe.
+ * unique index on the key decides between racing requests, and the loser answers with the winner's trade. An
+ * execution, its replay lookup included, runs on the primary; the position reads take the client's consistency token
+ * ({@code seen}, null when it sent none) and may be served by a replica. Thread-safe.
  */
 public final class TradeStore {
     /** The unique index that makes an idempotency key single-use. */
@@ -154,8 +156,8 @@ public final class TradeStore {
     }
 
     /** Every position marked to the latest close; the mark-dependent fields are null without a bar. */
-    public List<Position> positions() {
-        return database.fetchAll(MARKED_SQL, MARKED).stream().map(m -> {
+    public List<Position> positions(WalPosition seen) {
+        return database.reads(seen).fetchAll(MARKED_SQL, MARKED).stream().map(m -> {
             BigDecimal value = m.lastClose() == null ? null : m.quantity().multiply(m.lastClose());
             BigDecimal unrealized = m.lastClose() == null ? null
                     : m.lastClose().subtract(m.averagePrice()).multiply(m.quantity());
@@ -165,14 +167,14 @@ public final class TradeStore {
     }
 
     /** Exposure and P&L over all positions; positions without a bar are marked at their average price. */
-    public PortfolioSummary summary() {
+    public PortfolioSummary summary(WalPosition seen) {
         int open = 0;
         BigDecimal gross = BigDecimal.ZERO;
         BigDecimal net = BigDecimal.ZERO;
         BigDecimal realized = BigDecimal.ZERO;
         BigDecimal unrealized = BigDecimal.ZERO;
         var byClass = new TreeMap<String, BigDecimal>();
-        for (Marked m : database.fetchAll(MARKED_SQL, MARKED)) {
+        for (Marked m : database.reads(seen).fetchAll(MARKED_SQL, MARKED)) {
             BigDecimal mark = m.lastClose() == null ? m.averagePrice() : m.lastClose();
             BigDecimal value = m.quantity().multiply(mark);
             if (m.quantity().signum() != 0) {

@@ -37,6 +37,20 @@ final class Clusters {
         return builder.start();
     }
 
+    /**
+     * Starts a streaming replica of {@code primary} (a base backup of it, then a hot standby replaying its WAL); needs
+     * the distribution's PostgreSQL 15 for pg_basebackup.
+     */
+    static EmbeddedPostgres replicaOf(EmbeddedPostgres primary) {
+        return EmbeddedPostgres.builder().replicaOf(primary).binariesDirectory(SYSTEM_BINARIES)
+                .startTimeout(Duration.ofSeconds(60)).serverSetting("fsync", "off").start();
+    }
+
+    /** Whether {@link #replicaOf} can run here. */
+    static boolean replicasPossible() {
+        return Files.isExecutable(SYSTEM_BINARIES.resolve("pg_basebackup"));
+    }
+
     /** Creates {@code name} and applies the schema as the superuser (the schema owner). */
     static void createMigrated(EmbeddedPostgres pg, String name, String password) {
         pg.createDatabase(name);

@@ -271,7 +271,8 @@ class HostileInputIT {
                         r = send(op, path(op) + "?" + parameter.name() + "=" + encode(text),
                                 op.body() == null ? null : json(ApiContract.validBody(op)), null);
                     } else {
-                        r = send(op, path(op), json(ApiContract.validBody(op)), Map.of(parameter.name(), text));
+                        r = send(op, path(op), op.body() == null ? null : json(ApiContract.validBody(op)),
+                                Map.of(parameter.name(), text));
                     }
                     assertRefusedNaming(r, op + " with " + parameter + " = " + abbreviate(json(NODES.textNode(text))),
                             parameter.name());

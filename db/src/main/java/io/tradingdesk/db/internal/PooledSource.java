@@ -45,15 +45,22 @@ public final class PooledSource implements ConnectionSource {
     private record Loan(TrackedConnection tracked, boolean permit) {
     }
 
-    public PooledSource(DbConfig config, PhysicalConnections physical, PoolMetrics metrics, MeterRegistry registry) {
+    /**
+     * @param failFast the database must answer now (the primary, which start-up has waited for); else the pool
+     *                 starts empty and fills when it can (a replica's read pool: a replica that is down is no reason
+     *                 not to start)
+     */
+    public PooledSource(DbConfig config, PhysicalConnections physical, PoolMetrics metrics, MeterRegistry registry,
+                        boolean failFast) {
         this.config = config;
         this.physical = physical;
         this.metrics = metrics;
-        this.pool = new HikariPool(hikariConfig(config, physical, registry));
+        this.pool = new HikariPool(hikariConfig(config, physical, registry, failFast));
         this.permits = new Semaphore(config.maxPoolSize(), true);
     }
 
-    private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry) {
+    private static HikariConfig hikariConfig(DbConfig config, PhysicalConnections physical, MeterRegistry registry,
+                                             boolean failFast) {
         var hikari = new HikariConfig();
         hikari.setPoolName(config.applicationName());
         hikari.setDataSource(physical);
@@ -66,8 +73,8 @@ public final class PooledSource implements ConnectionSource {
         // Leak reports come from the Watchdog instead: HikariCP's capture a stack and schedule a task on every borrow.
         hikari.setLeakDetectionThreshold(0);
         hikari.setAutoCommit(true);
-        // Database.start has already waited for the database; if it vanished since, fail now rather than later.
-        hikari.setInitializationFailTimeout(1);
+        // Database.start has already waited for the primary; if it vanished since, fail now rather than later.
+        hikari.setInitializationFailTimeout(failFast ? 1 : -1);
         hikari.setMetricsTrackerFactory((poolName, stats) -> new HikariMeters(registry, poolName, stats));
         return hikari;
     }

@@ -58,6 +58,11 @@ public final class SqlErrors {
         if (isConnectionFailure(state)) {
             return unavailable("database unavailable (" + described + ")", e);
         }
+        if (isReadOnlyServer(state)) {
+            // Nothing was written: the server refused before changing anything. It is no longer (or not yet) the
+            // primary, so the pool has to find the one that is; the caller may retry.
+            return unavailable("the server is read-only, not the primary (" + described + ")", e);
+        }
         return new DbException("statement failed (" + described + ")", state, e);
     }
 
@@ -78,6 +83,15 @@ public final class SqlErrors {
     /** The server terminated our session on purpose (pg_terminate_backend, restart): its siblings are likely gone too. */
     public static boolean isServerShutdown(String sqlState) {
         return "57P01".equals(sqlState) || "57P02".equals(sqlState) || "57P03".equals(sqlState);
+    }
+
+    /**
+     * 25006 (read_only_sql_transaction): a write reached a server that is read-only: a standby, a demoted or
+     * restarted old primary, or a primary set to {@code default_transaction_read_only} (pg_auto_failover's
+     * draining state). Every connection of the pool most likely reaches that same server.
+     */
+    public static boolean isReadOnlyServer(String sqlState) {
+        return "25006".equals(sqlState);
     }
 
     /** The socket itself failed (08006 I/O error, 08003 connection gone), not an error the peer sent. */

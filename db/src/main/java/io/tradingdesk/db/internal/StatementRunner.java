@@ -137,6 +137,11 @@ public final class StatementRunner {
             // its siblings are most likely gone as well, so replace them all rather than let each caller discover
             // one. (An error PgBouncer sends to one client, 08P01 such as query_wait_timeout, evicts that one only.)
             source.evictAll();
+        } else if (cause != null && SqlErrors.isReadOnlyServer(cause.getSQLState())) {
+            // A write met a read-only server (an old primary after a failover, demoted or left read-only): its
+            // siblings reach the same server and HikariCP keeps them, as 25006 is no connection error. Replace
+            // them all: new connections ask pgjdbc for the primary again (targetServerType=primary).
+            source.evictAll();
         }
     }
 
