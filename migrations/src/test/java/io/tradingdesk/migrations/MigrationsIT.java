@@ -8,8 +8,10 @@ import io.tradingdesk.db.ConstraintViolationException;
 import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DatabaseUrl;
 import io.tradingdesk.db.testing.TestDatabase;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MigrationsIT {
     static final List<String> TABLES = List.of("instruments", "pitch_research", "pitches", "positions", "price_bars",
             "research_notes", "trades");
+    /** The newest version in {@code db/migration}, and how many migrations lead to it. */
+    static final String LATEST = "2";
+    static final int MIGRATIONS = 2;
 
     private static DatabaseUrl url;
     private static Migrations.Result first;
@@ -43,12 +48,41 @@ class MigrationsIT {
 
     @Test
     void anEmptyDatabaseGetsEveryTable() {
-        assertThat(first.applied()).isEqualTo(1);
-        assertThat(first.schemaVersion()).isEqualTo("1");
+        assertThat(first.applied()).isEqualTo(MIGRATIONS);
+        assertThat(first.schemaVersion()).isEqualTo(LATEST);
         assertThat(db.fetchAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
                 + " AND table_name <> 'flyway_schema_history' ORDER BY table_name", String.class))
                 .containsExactlyElementsOf(TABLES);
-        assertThat(db.fetchVal("SELECT count(*) FROM flyway_schema_history WHERE success", Long.class)).contains(1L);
+        assertThat(db.fetchVal("SELECT count(*) FROM flyway_schema_history WHERE success", Long.class))
+                .contains((long) MIGRATIONS);
+    }
+
+    @Test
+    void theSnapshotIndexCoversCloseAndVolume() {
+        assertThat(db.fetchVal("SELECT indexdef FROM pg_indexes WHERE indexname = 'price_bars_snapshot'", String.class))
+                .hasValueSatisfying(def -> assertThat(def).contains("(symbol, ts) INCLUDE (close, volume)"));
+    }
+
+    @Test
+    void aDatabaseAtVersion1WithDataIsUpgradedInPlace() {
+        DatabaseUrl old = TestDatabase.fresh("migrations_v1");
+        Flyway.configure(Migrations.class.getClassLoader()).dataSource(old.jdbcUrl(), old.user(), old.password())
+                .target("1").load().migrate();
+        try (var v1 = Database.start(TestDatabase.config(old, Map.of("DB_MIN_POOL_SIZE", "1", "DB_MAX_POOL_SIZE", "1",
+                "DB_APPLICATION_NAME", "migrations-it-v1")), new SimpleMeterRegistry())) {
+            v1.execute("INSERT INTO instruments (symbol, name, asset_class, currency) VALUES ('OLD', 'Old', 'equity', 'USD')");
+            v1.execute("INSERT INTO price_bars (symbol, ts, open, high, low, close, volume)"
+                    + " VALUES ('OLD', '2026-01-02', 10, 11, 9, 10.5, 1000)");
+
+            Migrations.Result upgrade = Migrations.migrate(old.jdbcUrl(), old.user(), old.password());
+
+            assertThat(upgrade.applied()).isEqualTo(MIGRATIONS - 1);
+            assertThat(upgrade.schemaVersion()).isEqualTo(LATEST);
+            assertThat(v1.fetchVal("SELECT count(*) FROM pg_indexes WHERE indexname = 'price_bars_snapshot'",
+                    Long.class)).contains(1L);
+            assertThat(v1.fetchVal("SELECT volume FROM price_bars WHERE symbol = 'OLD'", BigDecimal.class)
+                    .map(BigDecimal::intValue)).contains(1000);
+        }
     }
 
     @Test
@@ -56,8 +90,8 @@ class MigrationsIT {
         Migrations.Result again = Migrations.migrate(url.jdbcUrl(), url.user(), url.password());
 
         assertThat(again.applied()).isZero();
-        assertThat(again.schemaVersion()).isEqualTo("1");
-        assertThat(db.fetchVal("SELECT count(*) FROM flyway_schema_history", Long.class)).contains(1L);
+        assertThat(again.schemaVersion()).isEqualTo(LATEST);
+        assertThat(db.fetchVal("SELECT count(*) FROM flyway_schema_history", Long.class)).contains((long) MIGRATIONS);
     }
 
     @Test

@@ -38,8 +38,9 @@ public final class MarketStore {
             Rows.decimal(rs, "last_close"), Rows.decimal(rs, "change_1d"), Rows.decimal(rs, "change_7d"),
             Rows.decimal(rs, "volume_30d"), Rows.decimal(rs, "position_quantity"), Rows.decimal(rs, "market_value"));
 
-    // One statement for the whole universe: each LATERAL subquery is a short backward scan of the (symbol, ts)
-    // primary key of one symbol, so the cost grows with the number of instruments, not of bars.
+    // One statement for the whole universe: each LATERAL subquery is a short scan of one symbol's (symbol, ts), so the
+    // cost grows with the number of instruments, not of bars. The index price_bars_snapshot (migration V2) carries
+    // close and volume too, which makes all four index-only scans.
     private static final String SNAPSHOT_SQL = """
             SELECT i.symbol, i.name, i.asset_class, i.currency,
                    l.ts AS last_ts, l.close AS last_close,

@@ -1,0 +1,11 @@
+-- The market snapshot (GET /api/market/snapshot) reads, per instrument, the latest bar, the closes 1 and 7 days
+-- before it and 30 days of volume: four short scans of (symbol, ts). With close and volume in the index, all four are
+-- index-only scans (once autovacuum has marked the pages all-visible) instead of a heap fetch per bar: measured with
+-- pgbench on 200 instruments x 90 days, the snapshot query runs about 1.4x as often per second of PostgreSQL CPU.
+-- The cost is one more index to maintain on each bar written; bars are written in batches, read on every snapshot.
+--
+-- Plain CREATE INDEX, in the migration's transaction: it blocks writes to price_bars while it builds (seconds for
+-- millions of bars). On a larger table, build it beforehand without blocking, outside Flyway, and this migration
+-- then finds it and does nothing:
+--   CREATE INDEX CONCURRENTLY IF NOT EXISTS price_bars_snapshot ON price_bars (symbol, ts) INCLUDE (close, volume);
+CREATE INDEX IF NOT EXISTS price_bars_snapshot ON price_bars (symbol, ts) INCLUDE (close, volume);
