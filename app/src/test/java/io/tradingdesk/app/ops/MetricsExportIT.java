@@ -33,10 +33,17 @@ class MetricsExportIT {
         Map<String, Set<String>> needed = neededNames();
         assertThat(needed).as("metric names found in the rules and the dashboard")
                 .containsKeys("db_pool_acquire_seconds_bucket", "db_pool_connections_waiting",
-                        "http_server_requests_seconds_bucket", "hikaricp_connections_min", "jvm_gc_pause_seconds_sum");
+                        "http_server_requests_seconds_bucket", "hikaricp_connections_min", "jvm_gc_pause_seconds_sum",
+                        "db_pool_replica_lag_seconds", "db_pool_reads_routed_total");
 
+        String url = TestDatabase.environmentUrl(TestDatabase.fresh("opsmetrics"));
         try (var app = AppProcess.start(work, Map.of(
-                "DATABASE_URL", TestDatabase.environmentUrl(TestDatabase.fresh("opsmetrics")),
+                "DATABASE_URL", url,
+                // The replica rules' meters exist per configured replica, whatever the node behind it: the same
+                // database stands in for one here (ReadReplicaIT runs a real one).
+                "DATABASE_READ_URL", url,
+                "DB_READ_MIN_POOL_SIZE", "1",
+                "DB_READ_MAX_POOL_SIZE", "2",
                 "DB_MIN_POOL_SIZE", "2",
                 "DB_MAX_POOL_SIZE", "4",
                 // jvm_gc_pause_seconds exists only after the first collection: a small heap makes the traffic cause one.
