@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,30 @@ public final class AppProcess implements AutoCloseable {
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /**
+     * A command started in the background by a non-interactive shell (CI run as {@code bash .ci/run &}, nohup)
+     * inherits SIGINT as ignored, and the JVM then leaves an ignored shutdown signal alone: the server would never see
+     * the tests' SIGINT. coreutils' env (9.x on Debian 12) resets the disposition before it execs java, so the pid
+     * stays the server's; without that option the server starts as it is.
+     */
+    private static final List<String> DEFAULT_SIGNALS = defaultSignals();
+
+    private static List<String> defaultSignals() {
+        List<String> prefix = List.of("env", "--default-signal=INT,TERM");
+        try {
+            var probeCommand = new ArrayList<>(prefix);
+            probeCommand.add("true");
+            Process probe = new ProcessBuilder(probeCommand).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0 ? prefix : List.of();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     private AppProcess(Process process, Path stdout, Path stderr, int port) {
         this.process = process;
         this.stdout = stdout;
@@ -50,8 +75,9 @@ public final class AppProcess implements AutoCloseable {
             env.put("LOG_LEVEL", "INFO");
             env.putAll(variables);
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            var builder = new ProcessBuilder(List.of(java.toString(), "-p", MODULE_PATH.toString(), "-m", "app"))
-                    .directory(workDirectory.toFile());
+            var command = new ArrayList<>(DEFAULT_SIGNALS);
+            command.addAll(List.of(java.toString(), "-p", MODULE_PATH.toString(), "-m", "app"));
+            var builder = new ProcessBuilder(command).directory(workDirectory.toFile());
             // Nothing from the developer's shell (a DATABASE_URL, say) may leak into the server under test.
             Map<String, String> childEnv = builder.environment();
             childEnv.keySet().retainAll(List.of("PATH", "HOME", "LANG", "TZ"));
