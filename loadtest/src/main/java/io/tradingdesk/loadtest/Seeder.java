@@ -84,6 +84,12 @@ final class Seeder {
             }
         }
         try (Statement s = c.createStatement()) {
+            // VACUUM marks a page all-visible only once the commits of its rows are flushed: rows committed
+            // asynchronously a moment ago keep every page "not all-visible", and index-only scans (the snapshot's)
+            // then visit the heap for every row, as they never would on data written long before. A synchronous
+            // commit flushes the WAL up to it, the asynchronous commits before it included.
+            s.execute("RESET synchronous_commit");
+            s.execute("SELECT txid_current()");
             s.execute("VACUUM ANALYZE instruments");
             s.execute("VACUUM ANALYZE price_bars");
             s.execute("VACUUM ANALYZE research_notes");
