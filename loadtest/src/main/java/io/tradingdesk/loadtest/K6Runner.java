@@ -219,19 +219,15 @@ final class K6Runner {
                     t.join(Duration.ofNanos(left));
                 }
             }
-            for (Thread t : threads) {
-                if (t.isAlive()) {
-                    t.interrupt();
-                }
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
         } catch (InterruptedException e) {
-            threads.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("k6 run interrupted", e);
+            throw interrupted(threads, e);
         }
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                t.interrupt();
+            }
+        }
+        joinAll(threads);
     }
 
     private static void joinAll(List<Thread> threads) {
@@ -240,10 +236,15 @@ final class K6Runner {
                 t.join();
             }
         } catch (InterruptedException e) {
-            threads.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("k6 run interrupted", e);
+            throw interrupted(threads, e);
         }
+    }
+
+    /** The run itself was interrupted: stop every VU and keep the interrupt for the caller. */
+    private static IllegalStateException interrupted(List<Thread> threads, InterruptedException e) {
+        threads.forEach(Thread::interrupt);
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("k6 run interrupted", e);
     }
 
     private static void sleepUntil(long nanoTime) {
