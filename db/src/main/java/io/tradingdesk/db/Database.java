@@ -271,15 +271,7 @@ public final class Database implements Queries, AutoCloseable {
         if (rows.isEmpty()) {
             return new int[0];
         }
-        return runner.run(sql, rows.getFirst(), false, commandTimeoutNanos, statement -> {
-            // The first row is bound already; queue it, then bind and queue the rest: one batch, one round trip.
-            statement.addBatch();
-            for (Object[] row : rows.subList(1, rows.size())) {
-                runner.bind(statement, row);
-                statement.addBatch();
-            }
-            return statement.executeBatch();
-        });
+        return runner.run(sql, rows.getFirst(), false, commandTimeoutNanos, runner.batch(rows));
     }
 
     @Override
@@ -317,7 +309,7 @@ public final class Database implements Queries, AutoCloseable {
                         // Transaction-scoped, never SET SESSION: nothing outlives this transaction on the connection.
                         h.execute("SET TRANSACTION ISOLATION LEVEL " + isolation.sql);
                     }
-                    return callback.run(new HandleQueries(h, runner));
+                    return callback.run(new HandleQueries(h, runner, commandTimeoutNanos));
                 });
             } catch (DbException | JdbiException e) {
                 DbException failure = failed(handle, e);
@@ -417,7 +409,7 @@ public final class Database implements Queries, AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             Handle handle = open();
             try {
-                return work.apply(new HandleQueries(handle, runner));
+                return work.apply(new HandleQueries(handle, runner, commandTimeoutNanos));
             } catch (DbException | JdbiException e) {
                 DbException failure = failed(handle, e);
                 // A read that met a dead connection is safe to repeat once; the dead one is evicted on release.

@@ -13,7 +13,6 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 import org.jdbi.v3.core.result.ResultIterable;
 import org.jdbi.v3.core.result.ResultIterator;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
 
@@ -28,10 +27,12 @@ final class HandleQueries implements Transaction {
 
     private final Handle handle;
     private final StatementRunner runner;
+    private final long timeoutNanos;
 
-    HandleQueries(Handle handle, StatementRunner runner) {
+    HandleQueries(Handle handle, StatementRunner runner, long timeoutNanos) {
         this.handle = handle;
         this.runner = runner;
+        this.timeoutNanos = timeoutNanos;
     }
 
     Handle handle() {
@@ -73,16 +74,9 @@ final class HandleQueries implements Transaction {
         if (rows.isEmpty()) {
             return new int[0];
         }
-        return timed(sql, () -> {
-            PreparedBatch batch = handle.prepareBatch(sql);
-            for (Object[] row : rows) {
-                for (int i = 0; i < row.length; i++) {
-                    batch.bind(i, row[i]);
-                }
-                batch.add();
-            }
-            return batch.execute();
-        });
+        // Plain JDBC on the transaction's connection: Jdbi's PreparedBatch binds every value through its argument
+        // factories, which cost a batch of bars twice the server CPU of the rest of the request.
+        return runner.runOn(handle.getConnection(), sql, rows.getFirst(), timeoutNanos, runner.batch(rows));
     }
 
     @Override

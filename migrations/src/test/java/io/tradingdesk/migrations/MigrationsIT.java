@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The schema applied by {@link Migrations} to a real PostgreSQL, and the rules it enforces on its own. */
 class MigrationsIT {
-    static final List<String> TABLES = List.of("instruments", "pitch_research", "pitches", "positions", "price_bars",
+    static final List<String> TABLES = List.of("instruments", "market_snapshot", "pitch_research", "pitches", "positions", "price_bars",
             "research_notes", "trades");
     /** The newest version in {@code db/migration}, and how many migrations lead to it. */
-    static final String LATEST = "2";
-    static final int MIGRATIONS = 2;
+    static final String LATEST = "3";
+    static final int MIGRATIONS = 3;
 
     private static DatabaseUrl url;
     private static Migrations.Result first;
@@ -82,6 +82,11 @@ class MigrationsIT {
                     Long.class)).contains(1L);
             assertThat(v1.fetchVal("SELECT volume FROM price_bars WHERE symbol = 'OLD'", BigDecimal.class)
                     .map(BigDecimal::intValue)).contains(1000);
+            // V3 computed the snapshot of the bars already there.
+            assertThat(v1.fetchVal("SELECT last_close FROM market_snapshot WHERE symbol = 'OLD'", BigDecimal.class))
+                    .hasValueSatisfying(close -> assertThat(close).isEqualByComparingTo("10.5"));
+            assertThat(v1.fetchVal("SELECT volume_30d FROM market_snapshot WHERE symbol = 'OLD'", BigDecimal.class))
+                    .hasValueSatisfying(volume -> assertThat(volume).isEqualByComparingTo("1000"));
         }
     }
 

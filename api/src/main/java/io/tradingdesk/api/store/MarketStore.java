@@ -10,11 +10,11 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Market data: daily (or finer) price bars per instrument, and the snapshot of the whole universe. Reads take the
@@ -38,29 +38,14 @@ public final class MarketStore {
             Rows.decimal(rs, "last_close"), Rows.decimal(rs, "change_1d"), Rows.decimal(rs, "change_7d"),
             Rows.decimal(rs, "volume_30d"), Rows.decimal(rs, "position_quantity"), Rows.decimal(rs, "market_value"));
 
-    // One statement for the whole universe: each LATERAL subquery is a short scan of one symbol's (symbol, ts), so the
-    // cost grows with the number of instruments, not of bars. The index price_bars_snapshot (migration V2) carries
-    // close and volume too, which makes all four index-only scans.
+    // The per-instrument figures are kept in market_snapshot by triggers on price_bars (migration V3): the read joins
+    // three tables of one row per instrument instead of scanning bars.
     private static final String SNAPSHOT_SQL = """
-            SELECT i.symbol, i.name, i.asset_class, i.currency,
-                   l.ts AS last_ts, l.close AS last_close,
-                   round(l.close / d1.close - 1, 8) AS change_1d,
-                   round(l.close / d7.close - 1, 8) AS change_7d,
-                   v.volume_30d,
-                   coalesce(p.quantity, 0) AS position_quantity,
-                   coalesce(p.quantity, 0) * l.close AS market_value
+            SELECT i.symbol, i.name, i.asset_class, i.currency, s.last_ts, s.last_close, s.change_1d, s.change_7d,
+                   s.volume_30d, coalesce(p.quantity, 0) AS position_quantity,
+                   coalesce(p.quantity, 0) * s.last_close AS market_value
             FROM instruments i
-            LEFT JOIN LATERAL (SELECT b.ts, b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol ORDER BY b.ts DESC LIMIT 1) l ON true
-            LEFT JOIN LATERAL (SELECT b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts <= l.ts - interval '1 day'
-                               ORDER BY b.ts DESC LIMIT 1) d1 ON true
-            LEFT JOIN LATERAL (SELECT b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts <= l.ts - interval '7 days'
-                               ORDER BY b.ts DESC LIMIT 1) d7 ON true
-            LEFT JOIN LATERAL (SELECT sum(b.volume) AS volume_30d FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts > l.ts - interval '30 days'
-                                 AND b.ts <= l.ts) v ON true
+            LEFT JOIN market_snapshot s ON s.symbol = i.symbol
             LEFT JOIN positions p ON p.symbol = i.symbol
             ORDER BY i.symbol""";
 
@@ -69,6 +54,16 @@ public final class MarketStore {
                          BigDecimal volume) {
     }
 
+    // Creates the snapshot rows a batch is about to need (of known instruments only), then locks all of them; both
+    // in symbol order.
+    private static final String CREATE_SNAPSHOT_ROWS = """
+            INSERT INTO market_snapshot (symbol) SELECT symbol FROM instruments WHERE symbol = ANY(?) ORDER BY symbol
+            ON CONFLICT (symbol) DO NOTHING""";
+    private static final String LOCK_SNAPSHOT_ROWS = """
+            SELECT symbol FROM market_snapshot WHERE symbol = ANY(?) ORDER BY symbol FOR NO KEY UPDATE""";
+    private static final Comparator<NewBar> BATCH_ORDER = Comparator.comparing(NewBar::symbol)
+            .thenComparing(NewBar::ts);
+
     private final Database database;
 
     public MarketStore(Database database) {
@@ -76,20 +71,38 @@ public final class MarketStore {
     }
 
     /**
-     * Inserts or replaces the bars on (symbol, ts), all in one JDBC batch (one statement on the wire).
+     * Inserts or replaces the bars on (symbol, ts) in one transaction: first the market_snapshot rows of their symbols
+     * are locked, in symbol order, then the bars go out as one JDBC batch (multi-row statements on the wire) in
+     * (symbol, ts) order. The triggers of migration V3 recompute those snapshot rows after each statement; with the
+     * rows locked up front, two batches over the same symbols queue behind each other instead of deadlocking (an
+     * upsert fires an INSERT and an UPDATE trigger, whose lock sets would otherwise interleave).
      *
      * @return the number of bars written
      * @throws DomainException (rule broken) naming the symbols that are not instruments; nothing is written then
      */
     public int upsert(List<NewBar> bars) {
-        var symbols = new LinkedHashSet<String>();
-        var rows = new ArrayList<Object[]>(bars.size());
-        for (NewBar bar : bars) {
+        var ordered = new ArrayList<>(bars);
+        ordered.sort(BATCH_ORDER);
+        var symbols = new TreeSet<String>();
+        var rows = new ArrayList<Object[]>(ordered.size());
+        for (NewBar bar : ordered) {
             symbols.add(bar.symbol());
             rows.add(new Object[] {bar.symbol(), bar.ts(), bar.open(), bar.high(), bar.low(), bar.close(), bar.volume()});
         }
-        requireKnown(symbols);
-        int[] counts = database.executeMany(UPSERT, rows);
+        String[] sorted = symbols.toArray(String[]::new);
+        int[] counts = database.transaction(tx -> {
+            // On the primary, so an instrument created just before counts as known; every snapshot row belongs to an
+            // instrument, so the rows locked are exactly the known symbols.
+            tx.execute(CREATE_SNAPSHOT_ROWS, (Object) sorted);
+            var known = new HashSet<>(tx.fetchAll(LOCK_SNAPSHOT_ROWS, String.class, (Object) sorted));
+            var unknown = symbols.stream().filter(s -> !known.contains(s)).toList();
+            if (!unknown.isEmpty()) {
+                throw DomainException.ruleBroken("unknown symbol(s): " + String.join(", ", unknown.subList(0,
+                        Math.min(20, unknown.size()))) + "; create them with PUT /api/instruments/{symbol} first",
+                        Map.of("symbols", unknown));
+            }
+            return tx.executeMany(UPSERT, rows);
+        });
         // The driver may report SUCCESS_NO_INFO (-2) for rewritten batches; every row was upserted then.
         return Arrays.stream(counts).allMatch(c -> c >= 0) ? Arrays.stream(counts).sum() : rows.size();
     }
@@ -129,17 +142,5 @@ public final class MarketStore {
     /** Every instrument with its latest close, 1-day and 7-day change, 30-day volume and position. */
     public List<SnapshotRow> snapshot(WalPosition seen) {
         return database.reads(seen).fetchAll(SNAPSHOT_SQL, SNAPSHOT);
-    }
-
-    /** On the primary: an instrument created just before must count as known. */
-    private void requireKnown(Set<String> symbols) {
-        var known = new HashSet<>(database.fetchAll("SELECT symbol FROM instruments WHERE symbol = ANY(?)",
-                String.class, (Object) symbols.toArray(String[]::new)));
-        var unknown = symbols.stream().filter(s -> !known.contains(s)).sorted().toList();
-        if (!unknown.isEmpty()) {
-            throw DomainException.ruleBroken("unknown symbol(s): " + String.join(", ", unknown.subList(0,
-                    Math.min(20, unknown.size()))) + "; create them with PUT /api/instruments/{symbol} first",
-                    Map.of("symbols", unknown));
-        }
     }
 }

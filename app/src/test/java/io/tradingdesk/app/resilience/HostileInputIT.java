@@ -62,7 +62,7 @@ import org.junit.jupiter.api.TestInfo;
 @Tag("hostile")
 class HostileInputIT {
     private static final String[] TABLES = {"instruments", "price_bars", "research_notes", "pitches", "pitch_research",
-        "trades", "positions"};
+        "trades", "positions", "market_snapshot"};
     private static final long SEED = seed();
     private static final AtomicLong TRIED = new AtomicLong();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

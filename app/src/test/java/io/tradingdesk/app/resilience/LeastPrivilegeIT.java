@@ -96,7 +96,7 @@ class LeastPrivilegeIT {
     void migrationsRunByDeskAppFindNothingToDoAndStillCannotChangeTheSchema() {
         var result = Migrations.migrate(pg.jdbcUrl(DATABASE), "desk_app", APP_PASSWORD);
         assertThat(result.applied()).isZero();
-        assertThat(result.schemaVersion()).isEqualTo("2");
+        assertThat(result.schemaVersion()).isEqualTo("3");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,36 +60,58 @@ public final class StatementRunner {
     public <R> R run(String sql, Object[] args, boolean read, long timeoutNanos, Work<R> work) {
         for (int attempt = 1; ; attempt++) {
             Connection connection = borrow();
-            TrackedConnection tracked = TrackedConnection.of(connection);
-            long start = System.nanoTime();
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                parameters.bind(statement, args);
-                if (tracked != null) {
-                    tracked.statementStarted(statement, timeoutNanos);
-                }
-                R result = work.run(statement);
-                lastSuccess.lazySet(System.nanoTime());
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                DbException failure = failed(connection, e);
+            try {
+                return runOn(connection, sql, args, timeoutNanos, work);
+            } catch (DbException failure) {
                 if (read && attempt == 1 && failure instanceof DatabaseUnavailableException) {
                     LOG.debug("retrying a read on a fresh connection after {}", failure.getMessage());
                     continue;
                 }
                 throw failure;
             } finally {
-                if (tracked != null) {
-                    tracked.statementFinished();
-                }
-                served(sql, start);
                 source.release(connection);
             }
         }
     }
 
-    /** Binds one more row of a batch ({@link #run} binds the first). */
-    public void bind(PreparedStatement statement, Object[] args) throws SQLException {
-        parameters.bind(statement, args);
+    /**
+     * Runs {@code sql} with {@code args} on {@code connection}, which the caller holds (a transaction's), under the
+     * watchdog's deadline; counts it and translates a failure. Plain JDBC: no Jdbi statement to set up.
+     */
+    public <R> R runOn(Connection connection, String sql, Object[] args, long timeoutNanos, Work<R> work) {
+        TrackedConnection tracked = TrackedConnection.of(connection);
+        long start = System.nanoTime();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            parameters.bind(statement, args);
+            if (tracked != null) {
+                tracked.statementStarted(statement, timeoutNanos);
+            }
+            R result = work.run(statement);
+            lastSuccess.lazySet(System.nanoTime());
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            throw failed(connection, e);
+        } finally {
+            if (tracked != null) {
+                tracked.statementFinished();
+            }
+            served(sql, start);
+        }
+    }
+
+    /**
+     * The work of a JDBC batch of {@code rows}, for {@link #run} or {@link #runOn} called with the first row: queues
+     * it, binds and queues the rest, and executes them all in one round trip.
+     */
+    public Work<int[]> batch(List<Object[]> rows) {
+        return statement -> {
+            statement.addBatch();
+            for (Object[] row : rows.subList(1, rows.size())) {
+                parameters.bind(statement, row);
+                statement.addBatch();
+            }
+            return statement.executeBatch();
+        };
     }
 
     private Connection borrow() {
