@@ -18,7 +18,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -230,35 +229,30 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public <T> Optional<T> fetchOne(String sql, Class<T> type, Object... args) {
-        return call(true, q -> q.fetchOne(sql, type, args));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchOne(sql, scalar, args) : call(true, q -> q.fetchOne(sql, type, args));
     }
 
     @Override
     public <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args) {
-        return runner.run(sql, args, true, commandTimeoutNanos, statement -> first(statement, reader));
+        return runner.run(sql, args, true, commandTimeoutNanos, StatementRunner.one(reader));
     }
 
     @Override
     public <T> List<T> fetchAll(String sql, Class<T> type, Object... args) {
-        return call(true, q -> q.fetchAll(sql, type, args));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchAll(sql, scalar, args) : call(true, q -> q.fetchAll(sql, type, args));
     }
 
     @Override
     public <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args) {
-        return runner.run(sql, args, true, commandTimeoutNanos, statement -> {
-            try (ResultSet rows = statement.executeQuery()) {
-                var out = new ArrayList<T>();
-                while (rows.next()) {
-                    out.add(reader.read(rows));
-                }
-                return out;
-            }
-        });
+        return runner.run(sql, args, true, commandTimeoutNanos, StatementRunner.all(reader));
     }
 
     @Override
     public <T> Optional<T> fetchVal(String sql, Class<T> type, Object... args) {
-        return call(true, q -> q.fetchVal(sql, type, args));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchOne(sql, scalar, args) : call(true, q -> q.fetchVal(sql, type, args));
     }
 
     @Override
@@ -276,18 +270,13 @@ public final class Database implements Queries, AutoCloseable {
 
     @Override
     public <T> Optional<T> executeReturning(String sql, Class<T> type, Object... args) {
-        return call(false, q -> q.executeReturning(sql, type, args));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? executeReturning(sql, scalar, args) : call(false, q -> q.executeReturning(sql, type, args));
     }
 
     @Override
     public <T> Optional<T> executeReturning(String sql, RowReader<T> reader, Object... args) {
-        return runner.run(sql, args, false, commandTimeoutNanos, statement -> first(statement, reader));
-    }
-
-    private static <T> Optional<T> first(PreparedStatement statement, RowReader<T> reader) throws SQLException {
-        try (ResultSet rows = statement.executeQuery()) {
-            return rows.next() ? Optional.ofNullable(reader.read(rows)) : Optional.empty();
-        }
+        return runner.run(sql, args, false, commandTimeoutNanos, StatementRunner.one(reader));
     }
 
     /** {@link #transaction(Isolation, TransactionCallback)} at READ COMMITTED. */

@@ -3,6 +3,7 @@ package io.tradingdesk.db;
 import io.tradingdesk.db.internal.SqlErrors;
 import io.tradingdesk.db.internal.StatementRunner;
 import io.tradingdesk.db.internal.TrackedConnection;
+import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,32 +42,41 @@ final class HandleQueries implements Transaction {
 
     @Override
     public <T> Optional<T> fetchOne(String sql, Class<T> type, Object... args) {
-        return timed(sql, () -> first(mapped(bind(handle.createQuery(sql), args), type)));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchOne(sql, scalar, args)
+                : timed(sql, () -> first(mapped(bind(handle.createQuery(sql), args), type)));
     }
 
+    // The RowReader helpers, execute and executeMany run as plain JDBC on the handle's connection (StatementRunner):
+    // a Jdbi statement per call cost a write a third of its server CPU. The Class<T> helpers need Jdbi's mappers,
+    // scalars excepted.
     @Override
     public <T> Optional<T> fetchOne(String sql, RowReader<T> reader, Object... args) {
-        return timed(sql, () -> first(bind(handle.createQuery(sql), args).map((rs, ctx) -> reader.read(rs))));
+        return runner.runOn(handle.getConnection(), sql, args, timeoutNanos, StatementRunner.one(reader));
     }
 
     @Override
     public <T> List<T> fetchAll(String sql, Class<T> type, Object... args) {
-        return timed(sql, () -> mapped(bind(handle.createQuery(sql), args), type).list());
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchAll(sql, scalar, args)
+                : timed(sql, () -> mapped(bind(handle.createQuery(sql), args), type).list());
     }
 
     @Override
     public <T> List<T> fetchAll(String sql, RowReader<T> reader, Object... args) {
-        return timed(sql, () -> bind(handle.createQuery(sql), args).map((rs, ctx) -> reader.read(rs)).list());
+        return runner.runOn(handle.getConnection(), sql, args, timeoutNanos, StatementRunner.all(reader));
     }
 
     @Override
     public <T> Optional<T> fetchVal(String sql, Class<T> type, Object... args) {
-        return timed(sql, () -> first(bind(handle.createQuery(sql), args).mapTo(type)));
+        RowReader<T> scalar = Scalars.reader(type);
+        return scalar != null ? fetchOne(sql, scalar, args)
+                : timed(sql, () -> first(bind(handle.createQuery(sql), args).mapTo(type)));
     }
 
     @Override
     public int execute(String sql, Object... args) {
-        return timed(sql, () -> bind(handle.createUpdate(sql), args).execute());
+        return runner.runOn(handle.getConnection(), sql, args, timeoutNanos, PreparedStatement::executeUpdate);
     }
 
     @Override
@@ -74,8 +84,6 @@ final class HandleQueries implements Transaction {
         if (rows.isEmpty()) {
             return new int[0];
         }
-        // Plain JDBC on the transaction's connection: Jdbi's PreparedBatch binds every value through its argument
-        // factories, which cost a batch of bars twice the server CPU of the rest of the request.
         return runner.runOn(handle.getConnection(), sql, rows.getFirst(), timeoutNanos, runner.batch(rows));
     }
 

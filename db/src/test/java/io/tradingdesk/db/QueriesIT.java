@@ -143,6 +143,26 @@ class QueriesIT {
     }
 
     @Test
+    void scalarTypesReadTheSameOnThePlainJdbcPathAsThroughJdbiInAndOutOfTransactions() {
+        // Long, Integer, Boolean, String and BigDecimal skip Jdbi (Scalars); they must convert as Jdbi's mappers do:
+        // an int4 as Long, a bigint as Integer when it fits, NULL as empty.
+        assertThat(db.fetchVal("SELECT 7", Long.class)).contains(7L);
+        assertThat(db.fetchVal("SELECT 7::bigint", Integer.class)).contains(7);
+        assertThat(db.fetchVal("SELECT NULL::bigint", Long.class)).isEmpty();
+        assertThat(db.fetchVal("SELECT true", Boolean.class)).contains(true);
+        assertThat(db.fetchVal("SELECT 42", String.class)).contains("42");
+        assertThat(db.fetchOne("SELECT 2.50::numeric", BigDecimal.class)).contains(new BigDecimal("2.50"));
+        assertThat(db.fetchAll("SELECT g FROM generate_series(1, 3) g", Long.class)).containsExactly(1L, 2L, 3L);
+        db.transaction(tx -> {
+            assertThat(tx.fetchVal("SELECT 7", Long.class)).contains(7L);
+            assertThat(tx.fetchVal("SELECT NULL::int", Integer.class)).isEmpty();
+            assertThat(tx.fetchAll("SELECT g::text FROM generate_series(1, 2) g", String.class)).containsExactly("1", "2");
+            assertThat(tx.executeReturning("SELECT 3::smallint", Long.class)).contains(3L);
+            return null;
+        });
+    }
+
+    @Test
     void executeReturnsTheNumberOfRowsChanged() {
         insert("ACME", "a");
         insert("ACME", "b");

@@ -2,11 +2,15 @@ package io.tradingdesk.db.internal;
 
 import io.tradingdesk.db.DatabaseUnavailableException;
 import io.tradingdesk.db.DbException;
+import io.tradingdesk.db.RowReader;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +101,28 @@ public final class StatementRunner {
             }
             served(sql, start);
         }
+    }
+
+    /** The work of a query whose first row, read by {@code reader}, is the answer (empty when there is none). */
+    public static <T> Work<Optional<T>> one(RowReader<T> reader) {
+        return statement -> {
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.ofNullable(reader.read(rows)) : Optional.empty();
+            }
+        };
+    }
+
+    /** The work of a query whose rows, each read by {@code reader}, are the answer. */
+    public static <T> Work<List<T>> all(RowReader<T> reader) {
+        return statement -> {
+            try (ResultSet rows = statement.executeQuery()) {
+                var out = new ArrayList<T>();
+                while (rows.next()) {
+                    out.add(reader.read(rows));
+                }
+                return out;
+            }
+        };
     }
 
     /**
