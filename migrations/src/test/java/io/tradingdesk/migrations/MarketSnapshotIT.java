@@ -7,11 +7,11 @@ import io.tradingdesk.db.Database;
 import io.tradingdesk.db.DatabaseUrl;
 import io.tradingdesk.db.testing.TestDatabase;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -21,9 +21,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +36,8 @@ import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 
 /**
- * Migration V3: {@code market_snapshot}, kept by triggers on {@code price_bars}, always equals what the snapshot
- * computed from the bars on every read before it (the reference query below is that query), whatever writes the
+ * Migration V3: {@code market_snapshot}, kept by triggers on {@code price_bars}, always equals the snapshot computed
+ * from the bars (here, in Java, from its definition), whatever writes the
  * bars: inserts, upserts that replace bars, updates that move a bar to another symbol, deletes, truncation, and
  * overlapping writers (a recomputation waits for the other writers of its symbols, then computes from what they
  * committed).
@@ -49,23 +51,6 @@ class MarketSnapshotIT {
             ON CONFLICT (symbol, ts) DO UPDATE
                 SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
                     volume = EXCLUDED.volume""";
-    /** The snapshot as computed from the bars before V3, per instrument. */
-    private static final String COMPUTED = """
-            SELECT i.symbol, l.ts, l.close,
-                   round(l.close / d1.close - 1, 8), round(l.close / d7.close - 1, 8), v.volume_30d
-            FROM instruments i
-            LEFT JOIN LATERAL (SELECT b.ts, b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol ORDER BY b.ts DESC LIMIT 1) l ON true
-            LEFT JOIN LATERAL (SELECT b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts <= l.ts - interval '1 day'
-                               ORDER BY b.ts DESC LIMIT 1) d1 ON true
-            LEFT JOIN LATERAL (SELECT b.close FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts <= l.ts - interval '7 days'
-                               ORDER BY b.ts DESC LIMIT 1) d7 ON true
-            LEFT JOIN LATERAL (SELECT sum(b.volume) AS volume_30d FROM price_bars b
-                               WHERE b.symbol = i.symbol AND b.ts > l.ts - interval '30 days'
-                                 AND b.ts <= l.ts) v ON true
-            ORDER BY i.symbol""";
     private static final String KEPT = """
             SELECT i.symbol, s.last_ts, s.last_close, s.change_1d, s.change_7d, s.volume_30d
             FROM instruments i LEFT JOIN market_snapshot s ON s.symbol = i.symbol
@@ -176,17 +161,49 @@ class MarketSnapshotIT {
     }
 
     private void assertKeptEqualsComputed(String when) {
-        List<String> computed = db.fetchAll(COMPUTED, MarketSnapshotIT::row);
-        List<String> kept = db.fetchAll(KEPT, MarketSnapshotIT::row);
-        assertThat(kept).as("market_snapshot %s", when).containsExactlyElementsOf(computed);
+        List<String> kept = db.fetchAll(KEPT, rs -> row(rs.getString(1),
+                rs.getObject(2, OffsetDateTime.class) == null ? null : rs.getObject(2, OffsetDateTime.class).toInstant(),
+                rs.getBigDecimal(3), rs.getBigDecimal(4), rs.getBigDecimal(5), rs.getBigDecimal(6)));
+        assertThat(kept).as("market_snapshot %s", when).containsExactlyElementsOf(computed());
     }
 
-    private static String row(ResultSet rs) throws SQLException {
-        var out = new StringBuilder();
-        for (int i = 1; i <= 6; i++) {
-            Object value = rs.getObject(i);
-            out.append(value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : String.valueOf(value))
-                    .append(i < 6 ? " | " : "");
+    /**
+     * The snapshot's definition, computed here from every bar, independently of the SQL under test: per symbol the
+     * latest bar, its close over the closes of the latest bars at least 1 and 7 days older minus one (8 decimals),
+     * and the volume of the bars in the 30 days up to and including the latest.
+     */
+    private static List<String> computed() {
+        record BarRow(String symbol, Instant ts, BigDecimal close, BigDecimal volume) {
+        }
+        List<BarRow> bars = db.fetchAll("SELECT symbol, ts, close, volume FROM price_bars ORDER BY symbol, ts",
+                rs -> new BarRow(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant(),
+                        rs.getBigDecimal(3), rs.getBigDecimal(4)));
+        var out = new ArrayList<String>();
+        for (String symbol : SYMBOLS) {
+            List<BarRow> mine = bars.stream().filter(b -> b.symbol().equals(symbol)).toList();
+            if (mine.isEmpty()) {
+                out.add(row(symbol, null, null, null, null, null));
+                continue;
+            }
+            BarRow last = mine.getLast();
+            Function<Duration, BigDecimal> change = back -> mine.stream()
+                    .filter(b -> !b.ts().isAfter(last.ts().minus(back))).reduce((a, b) -> b)
+                    .map(b -> last.close().divide(b.close(), MathContext.DECIMAL128).subtract(BigDecimal.ONE)
+                            .setScale(8, RoundingMode.HALF_UP))
+                    .orElse(null);
+            BigDecimal volume = mine.stream().filter(b -> b.ts().isAfter(last.ts().minus(Duration.ofDays(30))))
+                    .map(BarRow::volume).reduce(BigDecimal.ZERO, BigDecimal::add);
+            out.add(row(symbol, last.ts(), last.close(), change.apply(Duration.ofDays(1)),
+                    change.apply(Duration.ofDays(7)), volume));
+        }
+        return out;
+    }
+
+    private static String row(String symbol, Instant ts, BigDecimal close, BigDecimal change1d, BigDecimal change7d,
+                              BigDecimal volume) {
+        var out = new StringJoiner(" | ").add(symbol).add(String.valueOf(ts));
+        for (BigDecimal d : new BigDecimal[] {close, change1d, change7d, volume}) {
+            out.add(d == null ? "null" : d.stripTrailingZeros().toPlainString());
         }
         return out.toString();
     }
