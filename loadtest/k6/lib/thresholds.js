@@ -22,7 +22,7 @@
 //   simple-reads    simple    174 / 251                250 / 400
 //   point-reads     simple    138 / 202                200 / 300
 //   writes          write     274 / 398                400 / 700  (p99: k6 measured up to 686, issue #10)
-//   complex         complex   166 / 234 (*)            500 / 800  (k6 measured p95 1450 before V3, issue #10)
+//   complex         complex   184 / 269 (*)            500 / 800  (k6 measured p95 1450 before V3, issue #10)
 //   exhaustion      simple    125 / 179                1000 / 2000 (bounded queueing at 4x the pool)
 //                   write     202 / 290                1000 / 2000
 //   sustained       simple    76 / 80 (worst round)    250 / 400 (bursts of 100, as simple-reads)
@@ -32,9 +32,9 @@
 //                   complex   66 / 143                 500 / 800
 //                   trade_flow 167 (p95)               500
 //   smoke           one request each, cold: the limits kept from before (50/100, 100/200, 300/500).
-// (*) complex: one full-length run after migration V3 (the snapshot kept in market_snapshot
+// (*) complex: worst of two full-length runs after migration V3 (the snapshot kept in market_snapshot
 // instead of computed per read; before it, 877 / 1181 and an average of 498-571 ms against the
-// report's 500); the limits are those of mixed.js's complex class, 3x what was measured.
+// report's 500); the limits are those of mixed.js's complex class, about 3x what was measured.
 // The report's averages stay hard.
 // Details and the runs: loadtest/README.md "Thresholds", docs/benchmark.md.
 //
